@@ -1,0 +1,24 @@
+"""What to run as a target's benchmark and under which limits (from ryx.toml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class BenchSpec:
+    """How a target's points benchmark is collected and run.
+
+    paths: test paths relative to the target root; empty means "plain pytest at the root,
+    one point per test" (the mode for targets without points markers).
+    command: a program that prints the scorecard JSON itself (instead of pytest).
+    """
+
+    paths: tuple[str, ...] = ("benchmark",)
+    test_timeout_s: float = 60.0
+    run_timeout_s: float = 900.0
+    memory_mb: int = 4096
+    python: str | None = None
+    command: str | None = None
+    confirm_runs: int = 1
+    protected: tuple[str, ...] = field(default_factory=tuple)
