@@ -1,0 +1,159 @@
+"""A target's configuration: `ryx.toml` at its root, or `[tool.ryx]` in its pyproject.toml.
+
+Unknown keys are errors that name the key, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmark.spec import BenchSpec
+from ryx.errors import ConfigError
+
+EDIT_FORMATS = ("auto", "search_replace", "whole_file")
+ROLES = ("intent", "reasoning", "coding", "supervisor")
+
+# Paths that can change what the benchmark collects or how it scores (DESIGN: protected).
+ALWAYS_PROTECTED = (
+    "**/conftest.py", "conftest.py", "pytest.ini", "tox.ini", "setup.cfg",
+    "**/sitecustomize.py", "sitecustomize.py", "**/usercustomize.py", "usercustomize.py",
+    "**/*.pth", "*.pth", "ryx.toml",
+)
+DEFAULT_SAFE = ("tests/**", "data/**", "**/*.json", "**/*.csv", "**/*.txt")
+
+
+@dataclass(frozen=True)
+class RyxConfig:
+    """Everything the loop needs to know about one target."""
+
+    root: Path
+    source: str = "defaults"
+    benchmark: BenchSpec = field(default_factory=BenchSpec)
+    protected: tuple[str, ...] = ()
+    safe: tuple[str, ...] = DEFAULT_SAFE
+    models: dict[str, str] = field(default_factory=dict)
+    research_roots: tuple[Path, ...] = ()
+    online: bool = True
+    edit_format: str = "auto"
+    max_diff_lines: int = 400
+    context_files: int = 6
+
+
+# The schema: table -> {key: expected type}. Used to reject unknown keys and wrong types.
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "benchmark": {
+        "paths": list, "test_timeout_s": (int, float), "run_timeout_s": (int, float),
+        "memory_mb": int, "python": str, "command": str, "confirm_runs": int,
+    },
+    "paths": {"protected": list, "safe": list},
+    "models": {role: str for role in ROLES},
+    "research": {"roots": list, "online": bool},
+    "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int},
+}
+
+
+def load_config(target: Path) -> RyxConfig:
+    """Read the target's configuration, or its defaults when it has none."""
+    root = Path(target).resolve()
+    raw, source = _read_raw(root)
+    _check_schema(raw, source)
+    return _build(root, raw, source)
+
+
+def _read_raw(root: Path) -> tuple[dict[str, Any], str]:
+    ryx_toml = root / "ryx.toml"
+    if ryx_toml.is_file():
+        return _parse_toml(ryx_toml), str(ryx_toml)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _parse_toml(pyproject).get("tool", {})
+        if "ryx" in tool:
+            return tool["ryx"], f"{pyproject} [tool.ryx]"
+    return {}, "defaults"
+
+
+def _parse_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}. Fix that line and run again.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text ({exc}); save it as UTF-8.") from exc
+
+
+def _check_schema(raw: dict[str, Any], source: str) -> None:
+    for table, value in raw.items():
+        if table not in _SCHEMA:
+            raise ConfigError(_unknown(table, _SCHEMA, source, "table"))
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: `{table}` must be a table ([{table}]), not {value!r}.")
+        for key, item in value.items():
+            expected = _SCHEMA[table].get(key)
+            if expected is None:
+                raise ConfigError(_unknown(f"{table}.{key}", _SCHEMA[table], source, "key"))
+            if isinstance(item, bool) and expected is not bool or not isinstance(item, expected):
+                raise ConfigError(
+                    f"{source}: `{table}.{key}` has the wrong type ({type(item).__name__}); "
+                    f"expected {_type_name(expected)}."
+                )
+
+
+def _unknown(name: str, known: dict[str, Any], source: str, what: str) -> str:
+    valid = ", ".join(sorted(known))
+    return f"{source}: unknown {what} `{name}`. Valid {what}s here: {valid}. Remove or rename it."
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(t.__name__ for t in types)
+
+
+def _strings(value: list[Any], name: str, source: str) -> tuple[str, ...]:
+    if not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: `{name}` must be a list of strings, got {value!r}.")
+    return tuple(value)
+
+
+def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
+    bench_raw = dict(raw.get("benchmark", {}))
+    paths = raw.get("paths", {})
+    research = raw.get("research", {})
+    loop = raw.get("loop", {})
+    if "paths" in bench_raw:
+        bench_raw["paths"] = _strings(bench_raw["paths"], "benchmark.paths", source)
+    extra_protected = _strings(paths.get("protected", []), "paths.protected", source)
+    bench = BenchSpec(**bench_raw, protected=ALWAYS_PROTECTED + extra_protected)
+    _check_values(bench, loop, source)
+    roots = _strings(research.get("roots", []), "research.roots", source)
+    return RyxConfig(
+        root=root,
+        source=source,
+        benchmark=bench,
+        protected=bench.protected,
+        safe=_strings(paths.get("safe", list(DEFAULT_SAFE)), "paths.safe", source),
+        models=dict(raw.get("models", {})),
+        research_roots=tuple((root / Path(r).expanduser()).resolve() for r in roots),
+        online=research.get("online", True),
+        edit_format=loop.get("edit_format", "auto"),
+        max_diff_lines=loop.get("max_diff_lines", 400),
+        context_files=loop.get("context_files", 6),
+    )
+
+
+def _check_values(bench: BenchSpec, loop: dict[str, Any], source: str) -> None:
+    checks = [
+        (bench.test_timeout_s > 0, "benchmark.test_timeout_s must be > 0"),
+        (bench.run_timeout_s > 0, "benchmark.run_timeout_s must be > 0"),
+        (bench.memory_mb >= 64, "benchmark.memory_mb must be at least 64"),
+        (bench.confirm_runs >= 0, "benchmark.confirm_runs must be >= 0"),
+        (loop.get("edit_format", "auto") in EDIT_FORMATS,
+         f"loop.edit_format must be one of {', '.join(EDIT_FORMATS)}"),
+        (loop.get("max_diff_lines", 1) > 0, "loop.max_diff_lines must be > 0"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(f"{source}: {message}.")
+
