@@ -1,0 +1,105 @@
+"""Online research: a web search with ddgs that reports offline instead of failing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ddgs import DDGS
+from ddgs.exceptions import DDGSException
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+SearchFn = Callable[[str, int], list[dict[str, Any]]]
+
+# What a network failure looks like in ddgs's messages (it wraps its HTTP client's errors).
+_OFFLINE = re.compile(
+    r"dns|resolv|name or service not known|nodename nor servname|getaddrinfo|connect|"
+    r"network is unreachable|no route to host|unreachable|error sending request",
+    re.IGNORECASE,
+)
+_NO_RESULTS = re.compile(r"no results found", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WebHit:
+    title: str
+    url: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class WebResult:
+    """The outcome of one web search; `detail` says why when status is not "ok"."""
+
+    status: Literal["ok", "offline", "error", "disabled"]
+    hits: tuple[WebHit, ...]
+    detail: str
+
+
+def web_search(
+    query: str,
+    *,
+    max_results: int = 5,
+    attempts: int = 2,
+    timeout_s: float = 10,
+    enabled: bool = True,
+    search_fn: SearchFn | None = None,
+) -> WebResult:
+    """Search the web for `query`; never raises for network trouble.
+
+    Tries up to `attempts` times on ddgs and OS errors, with a short backoff; the last
+    error decides the status ("offline" for DNS/connection failures). `search_fn`
+    (query, max_results) -> ddgs-style dicts replaces the real ddgs call, for tests only.
+    """
+    if not enabled:
+        return WebResult("disabled", (), "web search is disabled in the configuration")
+    if not query.strip():
+        return WebResult("error", (), "web search got an empty query; pass the words to look up")
+    search = search_fn or _ddgs_search(timeout_s)
+    try:
+        rows = _with_retries(search, query, max_results, attempts)
+    except (DDGSException, OSError) as exc:
+        return _failure(exc, attempts)
+    return WebResult("ok", tuple(_hit(r) for r in rows[:max_results]), f"{len(rows)} results")
+
+
+def _ddgs_search(timeout_s: float) -> SearchFn:
+    def search(query: str, max_results: int) -> list[dict[str, Any]]:
+        return DDGS(timeout=timeout_s).text(query, max_results=max_results)  # type: ignore[arg-type]
+
+    return search
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, (DDGSException, OSError)) and not _NO_RESULTS.search(str(exc))
+
+
+def _with_retries(
+    search: SearchFn, query: str, max_results: int, attempts: int
+) -> list[dict[str, Any]]:
+    retrying = Retrying(
+        stop=stop_after_attempt(max(attempts, 1)),
+        wait=wait_exponential(multiplier=0.2, max=1.0),
+        retry=retry_if_exception(_retryable),
+        reraise=True,
+    )
+    return list(retrying(search, query, max_results))
+
+
+def _failure(exc: BaseException, attempts: int) -> WebResult:
+    reason = f"{type(exc).__name__}: {exc}"
+    if _NO_RESULTS.search(str(exc)):
+        return WebResult("ok", (), "no results found")
+    if isinstance(exc, ConnectionError) or _OFFLINE.search(str(exc)):
+        return WebResult("offline", (), f"no network after {attempts} attempt(s): {reason}")
+    return WebResult("error", (), f"web search failed after {attempts} attempt(s): {reason}")
+
+
+def _hit(row: dict[str, Any]) -> WebHit:
+    return WebHit(
+        title=str(row.get("title", "")),
+        url=str(row.get("href") or row.get("url") or ""),
+        snippet=str(row.get("body") or row.get("snippet") or ""),
+    )
