@@ -1,0 +1,64 @@
+"""The 3x3 policy and the graph's other routes: pure functions of the state.
+
+Three tries per approach, approaches in order (local research, online research, rethink),
+escalation after nine failures. Wired as conditional edges in graph/builder.py.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from state import Attempt, RyxState
+
+APPROACHES = ("local_research", "online_research", "rethink")
+TRIES_PER_APPROACH = 3
+MAX_FAILURES = TRIES_PER_APPROACH * len(APPROACHES)
+
+Step = Literal["verify", "land", "patch", "online_research", "rethink", "escalate"]
+
+
+def next_step(state: RyxState) -> Step:
+    """After `patch` or `verify`: where the cycle goes next."""
+    if state.get("candidate"):
+        return "verify"
+    attempts = state.get("attempts") or []
+    if not attempts:
+        raise ValueError("next_step: no candidate and no attempt in state; patch must produce one")
+    last = attempts[-1]
+    if last["status"] == "improved":
+        return "land"
+    if last["status"] != "failed":
+        raise ValueError(f"next_step: unexpected attempt status {last['status']!r}")
+    failures = count_failures(attempts)
+    if failures >= MAX_FAILURES:
+        return "escalate"
+    if failures % TRIES_PER_APPROACH == 0:
+        return APPROACHES[failures // TRIES_PER_APPROACH]  # type: ignore[return-value]
+    return "patch"
+
+
+def count_failures(attempts: list[Attempt]) -> int:
+    return sum(1 for a in attempts if a["status"] == "failed")
+
+
+def position(attempts: list[Attempt]) -> tuple[int, int]:
+    """(approach 1..3, attempt 1..3) of the next try, from the failures so far."""
+    failures = min(count_failures(attempts), MAX_FAILURES - 1)
+    return failures // TRIES_PER_APPROACH + 1, failures % TRIES_PER_APPROACH + 1
+
+
+def after_route(state: RyxState) -> Literal["benchmark", "__end__"]:
+    outcome = state.get("outcome")
+    if outcome is None:
+        return "benchmark"
+    if outcome["kind"] == "stopped":
+        return "__end__"
+    raise ValueError(f"after_route: unexpected outcome {outcome!r}")
+
+
+def after_pick(state: RyxState) -> Literal["local_research", "__end__"]:
+    if state.get("weakness"):
+        return "local_research"
+    if state.get("outcome"):
+        return "__end__"
+    raise ValueError("after_pick: neither a weakness nor an outcome in state")

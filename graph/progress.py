@@ -1,0 +1,82 @@
+"""What the terminal shows: one line per finished node, and the summary in points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def describe(node: str, update: dict[str, Any] | None) -> str | None:
+    """One line for a node's state update (None: nothing worth printing)."""
+    update = update or {}
+    if node == "route":
+        return f"cycle {update['cycle']}" if "cycle" in update else "stop requested: ending"
+    if node == "benchmark":
+        card = update["baseline"]
+        cached = " (cached)" if update.get("baseline_cached") else ""
+        return f"  benchmark: {card['total']}/{card['max']} points{cached}"
+    if node == "pick_weakness":
+        w = update.get("weakness")
+        if not w:
+            return f"  {update['outcome']['summary']}"
+        return f"  weakness: {w['category']} - {w['test_id']} ({w['points']} points)"
+    if node in ("local_research", "online_research", "rethink"):
+        r = update["research"]
+        return f"  approach {r['approach']}/3 ({r['kind']}): {r['status']}, {len(r['sources'])} source(s)"
+    if node in ("patch", "verify"):
+        return _attempt_line(node, update)
+    if node in ("land", "escalate"):
+        return f"  {update['outcome']['summary']}"
+    return None
+
+
+def _attempt_line(node: str, update: dict[str, Any]) -> str:
+    cand = update.get("candidate")
+    if cand:
+        return (f"  approach {cand['approach']}/3, attempt {cand['attempt']}/3: "
+                f"patch applied ({cand['summary']})")
+    a = update["attempts"][-1]
+    where = f"  approach {a['approach']}/3, attempt {a['attempt']}/3"
+    if node == "patch":
+        return f"{where}: refused - {_first_line(a['reason'])}"
+    verdict = "improved" if a["status"] == "improved" else "no"
+    return f"{where}: {a['points_before']} -> {a['points_after']} points, {verdict} - {_first_line(a['reason'])}"
+
+
+@dataclass
+class Tally:
+    """Points and outcomes over a run, for the closing summary."""
+
+    first_points: int | None = None
+    last_points: int | None = None
+    max_points: int | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
+    cycles: int = 0
+
+    def see(self, node: str, update: dict[str, Any] | None) -> None:
+        update = update or {}
+        if node == "benchmark":
+            card = update["baseline"]
+            if self.first_points is None:
+                self.first_points = card["total"]
+            self.last_points, self.max_points = card["total"], card["max"]
+        if node == "verify" and update["attempts"][-1]["status"] == "improved":
+            self.last_points = update["attempts"][-1]["points_after"]
+        outcome = update.get("outcome")
+        if outcome:
+            self.outcomes[outcome["kind"]] = self.outcomes.get(outcome["kind"], 0) + 1
+        if node == "route" and "cycle" in update:
+            self.cycles += 1
+
+    def summary(self, target: str) -> str:
+        if self.first_points is None:
+            return f"Ryx: {self.cycles} cycle(s) on {target}; no benchmark ran."
+        gained = self.last_points - self.first_points
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "no outcome"
+        return (f"Ryx: {self.cycles} cycle(s) on {target}: {self.first_points} -> {self.last_points} "
+                f"of {self.max_points} points ({gained:+d}); {parts}.")

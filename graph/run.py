@@ -1,0 +1,98 @@
+"""`python -m graph.run`: run improvement cycles on a target, one graph invocation per cycle.
+
+Heavy libraries are imported after argument parsing, so `--help` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from ryx.errors import EXIT_OK, EXIT_STOPPED, RyxError, UsageError
+
+PROVIDERS = ("auto", "ollama", "embedded", "replay")
+
+
+def build_parser(prog: str = "python -m graph.run") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Run Ryx's self-improvement loop on a target repo.")
+    p.add_argument("--target", help="git repo to improve (default: Ryx's own repo)")
+    runs = p.add_mutually_exclusive_group()
+    runs.add_argument("--cycles", type=int, default=1, help="improvement cycles to run (default 1)")
+    runs.add_argument("--infinite", action="store_true", help="run cycles until stopped (`ryx stop all`)")
+    threads = p.add_mutually_exclusive_group()
+    threads.add_argument("--thread", help="thread id to run or continue")
+    threads.add_argument("--resume", action="store_true", help="continue the latest thread of this target")
+    p.add_argument("--auto", action="store_true", help="auto-approve safe operations (safe paths only)")
+    p.add_argument("--provider", choices=PROVIDERS, default="auto",
+                   help="model provider (default auto: Ollama if it answers, else embedded)")
+    p.add_argument("--replay", metavar="FILE", help="JSONL file of scripted replies (--provider replay)")
+    p.add_argument("--model", action="append", default=[], metavar="ROLE=NAME",
+                   help="model for a role: intent, reasoning, coding, supervisor (repeatable)")
+    p.add_argument("--db", help="checkpoint database (default checkpoints/ryx.sqlite)")
+    p.add_argument("--offline", action="store_true", help="no web research")
+    p.add_argument("--focus", help="free text: what to work on (the intent model maps it to a category)")
+    return p
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        role, sep, name = item.partition("=")
+        if not sep or not role or not name:
+            raise UsageError(f"--model {item!r} is not ROLE=NAME (e.g. --model coding=qwen2.5-coder:7b).")
+        overrides[role.strip()] = name.strip()
+    return overrides
+
+
+def check_args(args: argparse.Namespace) -> None:
+    if args.cycles is not None and args.cycles < 1:
+        raise UsageError(f"--cycles must be at least 1 (got {args.cycles}); use --infinite to run all night.")
+    if args.replay and args.provider == "auto":
+        args.provider = "replay"
+    if args.provider == "replay" and not args.replay:
+        raise UsageError("--provider replay needs --replay FILE (a JSONL file of scripted replies).")
+    if args.replay and args.provider != "replay":
+        raise UsageError(f"--replay goes with --provider replay, not --provider {args.provider}.")
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m graph.run") -> int:
+    args = build_parser(prog).parse_args(argv)
+    try:
+        check_args(args)
+        from graph.session import Session
+
+        with _stop_on_sigterm():
+            return Session(args).run()
+    except RyxError as exc:
+        print(f"ryx: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ryx: stopped; the checkpoint is kept. Continue with --resume.", file=sys.stderr)
+        return EXIT_STOPPED
+
+
+class _stop_on_sigterm:
+    """`ryx stop all` sends SIGTERM: turn it into KeyboardInterrupt so cleanup runs."""
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGTERM, self._raise)
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGTERM, self.previous)
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+
+def default_thread(target: Path) -> str:
+    return f"{target.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["EXIT_OK", "main", "build_parser"]

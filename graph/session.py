@@ -1,0 +1,127 @@
+"""One CLI run: resolve target and models, open the database, run cycles, print progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pathlib import Path
+
+from graph.context import RYX_ROOT, Context, default_db
+from graph.progress import Tally, describe
+from ryx import control
+from ryx.checkpoints import open_database, prune_thread
+from ryx.config import load_config
+from ryx.errors import EXIT_OK, EXIT_STOPPED
+from ryx.gitops import open_target
+from ryx.memory import Memory
+
+
+class Session:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.tally = Tally()
+
+    def run(self) -> int:
+        from graph.run import parse_overrides
+        from ryx.models import ModelSettings, check_available, describe_choice, resolve_specs
+
+        target = open_target(self.args.target or RYX_ROOT)
+        config = load_config(target)
+        settings = ModelSettings()
+        overrides = {**config.models, **parse_overrides(self.args.model)}
+        specs = resolve_specs(self.args.provider, overrides, self.args.replay, settings)
+        print(describe_choice(specs), flush=True)
+        check_available(specs, settings)
+        db_path = str(Path(self.args.db).expanduser().resolve()) if self.args.db else default_db()
+        ctx = self._context(target, db_path, specs)
+        control.clear_stop(db_path)
+        control.register_run({"target": str(target), "db": db_path, "models": specs})
+        try:
+            with open_database(db_path) as db:
+                return self._cycles(target, ctx, db)
+        finally:
+            control.unregister_run()
+            from nodes.support import unload_all_models
+
+            unload_all_models()
+
+    def _context(self, target: Path, db_path: str, specs: dict[str, str]) -> Context:
+        interactive = sys.stdin.isatty() and not self.args.infinite
+        return Context(target=str(target), db=db_path, intent_model=specs["intent"],
+                       reasoning_model=specs["reasoning"], coding_model=specs["coding"],
+                       supervisor_model=specs.get("supervisor", ""), auto=self.args.auto,
+                       interactive=interactive, offline=self.args.offline)
+
+    def _cycles(self, target: Path, ctx: Context, db) -> int:
+        from graph.builder import build_graph
+
+        graph = build_graph().compile(checkpointer=db.saver, store=db.store)
+        mem = Memory(db.store, target)
+        thread = self._thread(target, mem)
+        config = {"configurable": {"thread_id": thread}}
+        print(f"target {target} | thread {thread} | db {db.path}", flush=True)
+        done = 0
+        while self.args.infinite or done < self.args.cycles:
+            outcome = self._one_cycle(graph, config, ctx)
+            mem.put("threads", thread, {"target": str(target), "cycles": self.tally.cycles})
+            prune_thread(db.saver, thread)
+            done += 1
+            if outcome and outcome["kind"] == "stopped":
+                print(self.tally.summary(str(target)), flush=True)
+                return EXIT_STOPPED
+        print(self.tally.summary(str(target)), flush=True)
+        return EXIT_OK
+
+    def _thread(self, target: Path, mem: Memory) -> str:
+        from graph.run import default_thread
+
+        if self.args.thread:
+            return self.args.thread
+        if self.args.resume:
+            threads = mem.all("threads")
+            if threads:
+                return max(threads.items(), key=lambda kv: kv[1]["updated"])[0]
+            print("no earlier thread of this target: starting a new one", flush=True)
+        thread = default_thread(target)
+        mem.put("threads", thread, {"target": str(target), "cycles": 0})
+        return thread
+
+    def _one_cycle(self, graph, config: dict, ctx: Context) -> dict | None:
+        snapshot = graph.get_state(config)
+        payload = None if snapshot.next else {"focus": self.args.focus}
+        if snapshot.next:
+            print(f"resuming cycle {snapshot.values.get('cycle')} at {', '.join(snapshot.next)}", flush=True)
+        while True:
+            self._stream(graph, payload, config, ctx)
+            snapshot = graph.get_state(config)
+            if not snapshot.interrupts:
+                return snapshot.values.get("outcome")
+            payload = self._answer(snapshot.interrupts, ctx)
+
+    def _stream(self, graph, payload, config: dict, ctx: Context) -> None:
+        for chunk in graph.stream(payload, config, context=ctx, stream_mode="updates", durability="sync"):
+            for node, update in chunk.items():
+                if node.startswith("__"):
+                    continue
+                self.tally.see(node, update)
+                line = describe(node, update)
+                if line:
+                    print(line, flush=True)
+
+    def _answer(self, interrupts, ctx: Context):
+        """Ask each pending question on the terminal; unattended runs answer 'later'."""
+        from langgraph.types import Command
+
+        answers = {}
+        for intr in interrupts:
+            question = intr.value.get("question", str(intr.value)) if isinstance(intr.value, dict) else str(intr.value)
+            if ctx.interactive:
+                print(question, flush=True)
+                answers[intr.id] = input("> ")
+            else:
+                answers[intr.id] = ""
+        return Command(resume=answers)
+
+
+

@@ -1,0 +1,17 @@
+"""benchmark: score the head of ryx/improve (the baseline), from the cache when the tree is known."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from nodes.support import memory, services
+from ryx.scoring import score
+from state import RyxState
+
+
+def benchmark(state: RyxState, runtime: Runtime[Context]) -> dict:
+    svc = services(runtime)
+    head = svc.workspace.prepare()
+    card, cached = score(svc.workspace, svc.config.benchmark, memory(runtime, svc), state.get("cycle"))
+    return {"baseline": card, "base_commit": head, "baseline_cached": cached}

@@ -1,0 +1,58 @@
+"""pick_weakness: the weakest category's failing test, with a diagnosis by the reasoning model.
+
+The choice is deterministic (weakest category by points earned over points possible, parked
+tests skipped, the focus category first when one was given); the model only explains it.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from nodes.support import ask, load_prompt, memory, render, services
+from ryx.codectx import test_source
+from ryx.scoring import failure_output
+from skills.heal import feedback_for_model, summarize_pytest_output
+from state import RyxState, Weakness
+
+
+def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
+    svc = services(runtime)
+    card = state["baseline"]
+    parked = memory(runtime, svc).all("parked")
+    choice = choose(card, set(parked), state.get("focus_category"))
+    if choice is None:
+        return {"outcome": {"kind": "idle", "summary": _idle_reason(card, parked), "commit": None}}
+    test_id, info = choice
+    file, source = test_source(svc.workspace.path, test_id)
+    output = failure_output(svc.workspace, svc.config.benchmark, test_id)
+    failure = feedback_for_model(summarize_pytest_output(output)) or output[-1500:]
+    weakness = Weakness(category=info["category"], test_id=test_id, points=info["points"],
+                        test_file=file, test_source=source, failure=failure, diagnosis="")
+    weakness["diagnosis"] = ask(svc, "reasoning", load_prompt(__file__, "system.md"),
+                                render(load_prompt(__file__, "user.md"), **weakness))
+    return {"weakness": weakness}
+
+
+def choose(card: dict, parked: set[str], focus: str | None) -> tuple[str, dict] | None:
+    """The failing, unparked test of the weakest category (focus first), or None."""
+    failing = {tid: t for tid, t in card["tests"].items()
+               if t["earned"] < t["points"] and tid not in parked}
+    if not failing:
+        return None
+    categories = {t["category"] for t in failing.values()}
+
+    def weakness_order(cat: str) -> tuple:
+        totals = card["categories"].get(cat, {"points": 0, "max": 1})
+        return (cat != focus, totals["points"] / max(totals["max"], 1), -totals["max"], cat)
+
+    category = min(categories, key=weakness_order)
+    test_id = min((tid for tid, t in failing.items() if t["category"] == category),
+                  key=lambda tid: (failing[tid]["points"], tid))
+    return test_id, failing[test_id]
+
+
+def _idle_reason(card: dict, parked: dict) -> str:
+    if card["total"] >= card["max"]:
+        return f"nothing to improve: all {card['max']} points earned"
+    return f"every failing test is parked ({len(parked)}); see `ryx status` and add notes"

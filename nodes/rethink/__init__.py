@@ -1,0 +1,19 @@
+"""rethink (approach 3): read the benchmark test's own code and every failure, plan afresh."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from nodes.support import ask, format_attempts, guidance, load_prompt, render, services
+from state import Research, RyxState
+
+
+def rethink(state: RyxState, runtime: Runtime[Context]) -> dict:
+    svc = services(runtime)
+    weakness = state["weakness"]
+    plan = ask(svc, "reasoning", load_prompt(__file__, "system.md"),
+               render(load_prompt(__file__, "user.md"), **weakness,
+                      attempts=format_attempts(state.get("attempts") or [], detail=True),
+                      notes=guidance(runtime, svc, weakness["test_id"])))
+    return {"research": Research(approach=3, kind="rethink", status="ok", plan=plan, sources=[])}

@@ -1,0 +1,48 @@
+"""route: start a cycle, or end it at once when a stop was requested.
+
+With a focus given (`--focus "make edits tolerate tabs"`), the intent model maps it to one of
+the benchmark's categories; without one, no model is called.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
+
+from graph.context import Context
+from nodes.support import ask, load_prompt, memory, render, services
+from ryx.control import stop_requested
+from state import RyxState
+
+
+def route(state: RyxState, runtime: Runtime[Context]) -> dict:
+    svc = services(runtime)
+    if stop_requested(svc.ctx.db_path):
+        return {"outcome": {"kind": "stopped", "summary": "stop requested", "commit": None}}
+    update = {
+        "cycle": state.get("cycle", 0) + 1,
+        "weakness": None,
+        "research": None,
+        "candidate": None,
+        "accepted": None,
+        "attempts": Overwrite([]),
+        "outcome": None,
+    }
+    focus = state.get("focus")
+    if focus and not state.get("focus_category"):
+        categories = _known_categories(state, memory(runtime, svc).history())
+        update["focus_category"] = focus_category(svc, focus, categories) if categories else None
+    return update
+
+
+def _known_categories(state: RyxState, history: list[dict]) -> list[str]:
+    card = state.get("baseline") or (history[-1]["scorecard"] if history else None)
+    return sorted(card["categories"]) if card else []
+
+
+def focus_category(svc, focus: str, categories: list[str]) -> str | None:
+    """Ask the intent model which category a free-text focus means; None if it names none."""
+    reply = ask(svc, "intent", load_prompt(__file__, "system.md"),
+                render(load_prompt(__file__, "user.md"), focus=focus, categories=", ".join(categories)))
+    words = reply.strip().lower().replace("`", " ").split()
+    return next((c for c in categories if c.lower() in words or c.lower() in reply.lower()), None)

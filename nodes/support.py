@@ -1,0 +1,96 @@
+"""What every node needs: the run's services (config, worktree, models, memory) and prompts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
+from langgraph.store.memory import InMemoryStore
+
+from graph.context import Context
+from ryx.config import RyxConfig, load_config
+from ryx.gitops import Workspace, open_target
+from ryx.memory import Memory
+from ryx.models import ModelPool, ModelSettings
+
+_FALLBACK_STORE = InMemoryStore()
+_POOLS: list[ModelPool] = []
+
+
+@dataclass(frozen=True)
+class Services:
+    ctx: Context
+    root: Path
+    config: RyxConfig
+    workspace: Workspace
+    pool: ModelPool
+
+
+@lru_cache(maxsize=8)
+def _services(ctx: Context) -> Services:
+    root = open_target(ctx.target)
+    config = load_config(root)
+    pool = ModelPool(ctx.specs(), ModelSettings())
+    _POOLS.append(pool)
+    return Services(ctx, root, config, Workspace(root), pool)
+
+
+def services(runtime: Runtime[Context] | None) -> Services:
+    """The services of this run; a direct invoke() without context gets the defaults."""
+    ctx = runtime.context if runtime is not None and runtime.context is not None else Context()
+    return _services(ctx)
+
+
+def memory(runtime: Runtime[Context] | None, svc: Services) -> Memory:
+    store: BaseStore | None = runtime.store if runtime is not None else None
+    return Memory(store if store is not None else _FALLBACK_STORE, svc.root)
+
+
+def unload_all_models() -> list[str]:
+    """Free every model the cached services loaded (for stop and exit)."""
+    names: list[str] = []
+    for pool in _POOLS:
+        names.extend(pool.unload_all())
+    return names
+
+
+def load_prompt(node_file: str, name: str) -> str:
+    """A prompt file beside the node that uses it."""
+    return (Path(node_file).parent / name).read_text(encoding="utf-8")
+
+
+def render(template: str, **values: Any) -> str:
+    return template.format(**values)
+
+
+def ask(svc: Services, role: str, system: str, user: str) -> str:
+    """One call of the role's model; returns the reply text."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    model = svc.pool.for_role(role)
+    reply = model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
+    content = reply.content
+    if isinstance(content, list):
+        content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)
+    return str(content)
+
+
+def guidance(runtime: Runtime[Context] | None, svc: Services, test_id: str) -> str:
+    """The supervisor's notes for this test and for the target in general."""
+    mem = memory(runtime, svc)
+    notes = [mem.get("notes", key) for key in (test_id, "*")]
+    return "\n".join(n["text"] for n in notes if n) or "(none)"
+
+
+def format_attempts(attempts: list, detail: bool = False) -> str:
+    """Earlier attempts for a prompt: approach, try, and the reason each failed."""
+    if not attempts:
+        return "(none yet)"
+    limit = 1200 if detail else 400
+    return "\n".join(
+        f"- approach {a['approach']}, try {a['attempt']}: {a['reason'][:limit]}" for a in attempts
+    )

@@ -1,0 +1,57 @@
+"""verify: score the candidate and keep it only if points rose and nothing that passed fails.
+
+Compared on the baseline's exact test ids; a gain is confirmed by re-running the tests that
+changed (benchmark.confirm_runs times) so that a flaky pass never lands.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from benchmark.compare import compare
+from benchmark.runner import run_benchmark
+from benchmark.scorecard import Scorecard
+from graph.context import Context
+from nodes.support import memory, services
+from skills.heal import feedback_for_model, summarize_pytest_output
+from state import Attempt, RyxState
+
+
+def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
+    svc = services(runtime)
+    cand, weakness = state["candidate"], state["weakness"]
+    ws, spec, mem = svc.workspace, svc.config.benchmark, memory(runtime, svc)
+    ws.apply(cand["diff"])
+    before = Scorecard.from_json(state["baseline"])
+    after = run_benchmark(ws.path, spec)
+    result = compare(before, after)
+    reason = result.reason
+    improved = result.improved and _confirmed(ws, spec, result.gained)
+    if result.improved and not improved:
+        reason = f"rejected: the gain did not hold on a re-run (flaky): {', '.join(result.gained)}"
+    if not improved:
+        reason += _feedback(after, weakness["test_id"])
+        mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000])
+        ws.reset()
+    attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
+                      status="improved" if improved else "failed", reason=reason,
+                      points_before=result.before_points, points_after=result.after_points)
+    return {"candidate": None, "accepted": cand if improved else None, "attempts": [attempt]}
+
+
+def _confirmed(ws, spec, gained: tuple[str, ...]) -> bool:
+    for _ in range(spec.confirm_runs):
+        rerun = run_benchmark(ws.path, spec, only=list(gained))
+        if any(rerun.tests[t].outcome != "passed" for t in gained if t in rerun.tests):
+            return False
+        if any(t not in rerun.tests for t in gained):
+            return False
+    return True
+
+
+def _feedback(after: Scorecard, test_id: str) -> str:
+    output = getattr(after, "output", "") or ""
+    failures = [f for f in summarize_pytest_output(output) if f.test_id == test_id] or \
+        summarize_pytest_output(output)
+    text = feedback_for_model(failures, limit_chars=1200)
+    return f"\n{text}" if text else ""

@@ -1,0 +1,80 @@
+"""Source the prompts carry: a benchmark test's own code and the target files it exercises."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+MAX_FILE_CHARS = 12_000
+
+
+def split_test_id(test_id: str) -> tuple[str, list[str]]:
+    """`benchmark/test_a.py::TestX::test_y[1]` -> ("benchmark/test_a.py", ["TestX", "test_y"])."""
+    file, _, rest = test_id.partition("::")
+    names = [part.split("[", 1)[0] for part in rest.split("::") if part]
+    return file, names
+
+
+def test_source(root: Path, test_id: str) -> tuple[str, str]:
+    """(test file path, the test function's source, or the whole file when it is small)."""
+    file, names = split_test_id(test_id)
+    text = (root / file).read_text(encoding="utf-8", errors="replace")
+    if len(text) <= MAX_FILE_CHARS or not names:
+        return file, text[:MAX_FILE_CHARS]
+    node = _find(ast.parse(text), names)
+    return file, ast.get_source_segment(text, node) if node is not None else text[:MAX_FILE_CHARS]
+
+
+def _find(tree: ast.AST, names: list[str]) -> ast.AST | None:
+    scope: ast.AST = tree
+    for name in names:
+        found = next((n for n in ast.iter_child_nodes(scope)
+                      if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                      and n.name == name), None)
+        if found is None:
+            return None
+        scope = found
+    return scope
+
+
+def imported_files(root: Path, source: str) -> list[str]:
+    """Files under root that the source imports (`from inventory.pricing import x` -> inventory/pricing.py)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for module in modules:
+            path = _module_file(root, module)
+            if path and path not in found:
+                found.append(path)
+    return found
+
+
+def _module_file(root: Path, module: str) -> str | None:
+    base = root.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate.relative_to(root).as_posix()
+    return None
+
+
+def read_files(root: Path, paths: list[str], limit: int) -> dict[str, str]:
+    """Up to `limit` files as text, skipping what is missing or too large."""
+    out: dict[str, str] = {}
+    for path in paths:
+        file = root / path
+        if len(out) >= limit or not file.is_file() or file.stat().st_size > MAX_FILE_CHARS:
+            continue
+        out[path] = file.read_text(encoding="utf-8", errors="replace")
+    return out
+
+
+def format_files(files: dict[str, str]) -> str:
+    return "\n\n".join(f"{path}\n```\n{text.rstrip()}\n```" for path, text in files.items()) or "(none)"

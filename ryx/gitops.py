@@ -1,0 +1,195 @@
+"""The loop's git work: one worktree on branch `ryx/improve`, never the user's checkout.
+
+The worktree lives inside the target's git directory (`.git/ryx/worktree`), so the user's
+`git status`, branch, index and working tree are never touched. Only `ryx approve` merges.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from git import GitCommandError, Repo
+from git.exc import InvalidGitRepositoryError, NoSuchPathError
+
+from ryx.errors import EnvironmentMissing, RyxError, UsageError
+
+IMPROVE_BRANCH = "ryx/improve"
+TRAILER = "Ryx-Candidate"
+RYX_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ryx", "GIT_AUTHOR_EMAIL": "ryx@localhost",
+    "GIT_COMMITTER_NAME": "Ryx", "GIT_COMMITTER_EMAIL": "ryx@localhost",
+}
+STALE_LOCK_S = 5.0
+
+
+def open_target(path: str | Path) -> Path:
+    """The top level of the target's git repository, or a clear error."""
+    target = Path(path).expanduser()
+    if not target.is_dir():
+        raise UsageError(f"target {target} is not a directory; pass --target DIR with an existing repo.")
+    try:
+        with Repo(target, search_parent_directories=False) as repo:
+            if repo.bare:
+                raise EnvironmentMissing(f"target {target} is a bare git repository; clone it first.")
+            if not repo.head.is_valid():
+                raise EnvironmentMissing(
+                    f"target {target} has no commits yet; commit your work (git add -A && "
+                    "git commit -m init) so Ryx has a baseline, then run again."
+                )
+            return Path(repo.working_tree_dir).resolve()
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        raise EnvironmentMissing(
+            f"target {target.resolve()} is not a git repository (Ryx works on a branch of its own "
+            "and needs git). Run `git init && git add -A && git commit -m init` there, "
+            "or pass --target with a git repository."
+        ) from None
+
+
+class Workspace:
+    """The worktree where candidates are applied, scored and committed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        with Repo(self.root) as repo:
+            self.git_dir = Path(repo.git.rev_parse("--git-common-dir"))
+        if not self.git_dir.is_absolute():
+            self.git_dir = (self.root / self.git_dir).resolve()
+        self.path = self.git_dir / "ryx" / "worktree"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def prepare(self) -> str:
+        """Clean leftovers of a crash, make sure the branch and worktree exist, reset them."""
+        self.clean_leftovers()
+        with Repo(self.root) as repo:
+            if IMPROVE_BRANCH not in [h.name for h in repo.heads]:
+                repo.git.branch(IMPROVE_BRANCH, "HEAD")
+            if not self._registered(repo):
+                if self.path.exists():
+                    shutil.rmtree(self.path)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                repo.git.worktree("add", "--force", str(self.path), IMPROVE_BRANCH)
+        self.reset()
+        return self.head()
+
+    def clean_leftovers(self) -> list[str]:
+        """`git worktree prune`, unlock our worktree, clear its stale index.lock."""
+        done = []
+        with Repo(self.root) as repo:
+            admin = self._admin_dir(repo)
+            if admin is not None and (admin / "locked").exists():
+                repo.git.worktree("unlock", str(self.path))
+                done.append("unlocked the loop's worktree")
+            repo.git.worktree("prune")
+        lock = admin / "index.lock" if admin is not None else None
+        if lock is not None and lock.exists() and time.time() - lock.stat().st_mtime > STALE_LOCK_S:
+            lock.unlink()
+            done.append(f"removed stale {lock}")
+        return done
+
+    def reset(self) -> None:
+        """Back to the head of ryx/improve: no candidate left behind."""
+        with Repo(self.path) as wt:
+            wt.git.reset("--hard", "HEAD")
+            wt.git.clean("-ffdx", "-q")
+
+    def remove(self) -> None:
+        with Repo(self.root) as repo:
+            if self._registered(repo):
+                repo.git.worktree("remove", "--force", str(self.path))
+
+    # -- candidates --------------------------------------------------------------------------
+    def head(self) -> str:
+        with Repo(self.path) as wt:
+            return wt.head.commit.hexsha
+
+    def tree(self) -> str:
+        with Repo(self.path) as wt:
+            return wt.head.commit.tree.hexsha
+
+    def snapshot(self) -> tuple[str, list[str]]:
+        """Stage everything in the worktree; return (diff against HEAD, changed paths)."""
+        with Repo(self.path) as wt:
+            wt.git.add("-A")
+            diff = wt.git.diff("--cached", "--binary", "HEAD")
+            names = wt.git.diff("--cached", "--name-only", "--no-renames", "HEAD").splitlines()
+        return (diff + "\n" if diff else ""), names
+
+    def staged_tree(self) -> str:
+        """The tree of the worktree as it is now (candidate included), via the worktree's index."""
+        with Repo(self.path) as wt:
+            wt.git.add("-A")
+            return wt.git.write_tree()
+
+    def apply(self, diff: str) -> None:
+        """Reset, then apply a candidate's diff (so every node can re-materialise it)."""
+        self.reset()
+        if not diff.strip():
+            return
+        with tempfile.NamedTemporaryFile("w", suffix=".diff", delete=False) as fh:
+            fh.write(diff)
+        try:
+            with Repo(self.path) as wt:
+                wt.git.apply("--index", "--whitespace=nowarn", fh.name)
+        except GitCommandError as exc:
+            raise RyxError(f"could not re-apply the candidate in {self.path}: {exc.stderr.strip()}") from exc
+        finally:
+            os.unlink(fh.name)
+
+    def commit(self, diff: str, message: str, candidate_id: str) -> str:
+        """Commit the candidate on ryx/improve; idempotent for the same candidate id."""
+        existing = self.find_candidate(candidate_id)
+        if existing:
+            return existing
+        self.apply(diff)
+        body = f"{message}\n\n{TRAILER}: {candidate_id}\n"
+        with Repo(self.path) as wt:
+            wt.git.commit("--no-verify", "-q", "-m", body, env=RYX_IDENTITY)
+            return wt.head.commit.hexsha
+
+    def find_candidate(self, candidate_id: str, depth: int = 50) -> str | None:
+        """The commit on ryx/improve that already carries this candidate, if any."""
+        with Repo(self.root) as repo:
+            for commit in repo.iter_commits(IMPROVE_BRANCH, max_count=depth):
+                if f"{TRAILER}: {candidate_id}" in commit.message:
+                    return commit.hexsha
+        return None
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _registered(self, repo: Repo) -> bool:
+        listing = repo.git.worktree("list", "--porcelain")
+        paths = [line[len("worktree "):] for line in listing.splitlines() if line.startswith("worktree ")]
+        return any(Path(p).resolve() == self.path.resolve() for p in paths) and self.path.exists()
+
+    def _admin_dir(self, repo: Repo) -> Path | None:
+        """`.git/worktrees/<name>` of our worktree, found through its gitdir file."""
+        base = self.git_dir / "worktrees"
+        if not base.is_dir():
+            return None
+        for admin in base.iterdir():
+            gitdir = admin / "gitdir"
+            if gitdir.is_file() and Path(gitdir.read_text().strip()).parent.resolve() == self.path.resolve():
+                return admin
+        return None
+
+
+def merge_into_current(root: Path, commit: str) -> str:
+    """`ryx approve`: merge an improvement into the branch the user has checked out."""
+    with Repo(root) as repo:
+        branch = repo.active_branch.name if not repo.head.is_detached else "HEAD"
+        try:
+            repo.git.merge("--no-edit", commit, env=RYX_IDENTITY if not _has_identity(repo) else None)
+        except GitCommandError as exc:
+            raise RyxError(
+                f"could not merge {commit[:10]} into {branch}: {exc.stderr.strip()}. "
+                "Commit or stash your changes, then run `ryx approve` again."
+            ) from exc
+        return branch
+
+
+def _has_identity(repo: Repo) -> bool:
+    with repo.config_reader() as cfg:
+        return cfg.has_option("user", "email")

@@ -1,0 +1,68 @@
+"""Long-term memory of one target in LangGraph's store: scorecards, tickets, notes, approvals.
+
+Namespaces are ("ryx", <target key>, <kind>), so one database serves many targets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+from langgraph.store.base import BaseStore
+
+KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads")
+
+
+def target_key(root: Path | str) -> str:
+    return hashlib.sha1(str(Path(root).resolve()).encode()).hexdigest()[:12]
+
+
+class Memory:
+    """Typed access to the store for one target."""
+
+    def __init__(self, store: BaseStore, root: Path | str) -> None:
+        self.store = store
+        self.root = str(Path(root).resolve())
+        self.key = target_key(root)
+
+    def _ns(self, kind: str) -> tuple[str, ...]:
+        if kind not in KINDS:
+            raise ValueError(f"unknown memory kind {kind!r}")
+        return ("ryx", self.key, kind)
+
+    def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        self.store.put(self._ns(kind), key, {**value, "updated": time.time()})
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        item = self.store.get(self._ns(kind), key)
+        return dict(item.value) if item else None
+
+    def delete(self, kind: str, key: str) -> None:
+        self.store.delete(self._ns(kind), key)
+
+    def all(self, kind: str, limit: int = 1000) -> dict[str, dict[str, Any]]:
+        items = self.store.search(self._ns(kind), limit=limit)
+        return {item.key: dict(item.value) for item in sorted(items, key=lambda i: i.created_at)}
+
+    # -- scorecards: history and cache ---------------------------------------------------------
+    def cached_scorecard(self, tree: str, bench_hash: str, env: str) -> dict[str, Any] | None:
+        hit = self.get("scorecards", f"{tree}:{bench_hash}:{env}")
+        return hit["scorecard"] if hit else None
+
+    def save_scorecard(self, card: dict[str, Any], env: str, cycle: int | None) -> None:
+        key = f"{card['tree']}:{card['benchmark_hash']}:{env}"
+        self.put("scorecards", key, {"scorecard": card, "cycle": cycle, "at": time.time()})
+
+    def history(self) -> list[dict[str, Any]]:
+        rows = self.all("scorecards", limit=100000).values()
+        return sorted(rows, key=lambda r: r["at"])
+
+    # -- patches that already failed on a weakness ---------------------------------------------
+    def failed_patch(self, test_id: str, candidate_id: str) -> str | None:
+        hit = self.get("failed_patches", f"{test_id}:{candidate_id}")
+        return hit["reason"] if hit else None
+
+    def remember_failed_patch(self, test_id: str, candidate_id: str, reason: str) -> None:
+        self.put("failed_patches", f"{test_id}:{candidate_id}", {"reason": reason})

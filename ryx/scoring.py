@@ -1,0 +1,39 @@
+"""Scoring the worktree: run the benchmark, or reuse the scorecard of an identical tree."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import asdict
+
+from benchmark.integrity import benchmark_files_hash
+from benchmark.runner import run_benchmark
+from benchmark.scorecard import Scorecard
+from benchmark.spec import BenchSpec
+from ryx.gitops import Workspace
+from ryx.memory import Memory
+
+
+def env_key(spec: BenchSpec) -> str:
+    """What besides the tree decides a score: the interpreter and the benchmark's settings."""
+    text = f"{sys.version}|{spec.python or sys.executable}|{sorted(asdict(spec).items())}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def score(ws: Workspace, spec: BenchSpec, mem: Memory, cycle: int | None) -> tuple[dict, bool]:
+    """(scorecard JSON, whether it came from the cache) for the worktree as it is now."""
+    tree = ws.staged_tree()
+    bench_hash = benchmark_files_hash(ws.path, spec)
+    env = env_key(spec)
+    cached = mem.cached_scorecard(tree, bench_hash, env)
+    if cached is not None:
+        return cached, True
+    card = run_benchmark(ws.path, spec).to_json()
+    mem.save_scorecard(card, env, cycle)
+    return card, False
+
+
+def failure_output(ws: Workspace, spec: BenchSpec, test_id: str) -> str:
+    """The output of one test run alone, to show the model what fails."""
+    card: Scorecard = run_benchmark(ws.path, spec, only=[test_id])
+    return getattr(card, "output", "") or ""

@@ -1,0 +1,78 @@
+"""The graph's state. Plain TypedDicts, so checkpoints hold only JSON-like data.
+
+`attempts` accumulates within a cycle (operator.add); `route` starts each cycle with
+`Overwrite([])`, so one thread can run thousands of cycles.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, TypedDict
+
+
+class Weakness(TypedDict):
+    """The failing benchmark test this cycle works on."""
+
+    category: str
+    test_id: str
+    points: int
+    test_file: str
+    test_source: str
+    failure: str
+    diagnosis: str
+
+
+class Research(TypedDict):
+    """What an approach found, and the plan the patch prompt carries."""
+
+    approach: int
+    kind: Literal["local", "online", "rethink"]
+    status: str
+    plan: str
+    sources: list[str]
+
+
+class Candidate(TypedDict):
+    """A patch applied in the worktree and waiting to be scored (or accepted)."""
+
+    id: str
+    approach: int
+    attempt: int
+    diff: str
+    paths: list[str]
+    summary: str
+
+
+class Attempt(TypedDict):
+    """One try at the weakness: scored, refused before scoring, or accepted."""
+
+    approach: int
+    attempt: int
+    candidate_id: str | None
+    status: Literal["failed", "improved"]
+    reason: str
+    points_before: int
+    points_after: int | None
+
+
+class Outcome(TypedDict):
+    """How the cycle ended."""
+
+    kind: Literal["landed", "escalated", "idle", "stopped"]
+    summary: str
+    commit: str | None
+
+
+class RyxState(TypedDict, total=False):
+    cycle: int
+    focus: str | None
+    focus_category: str | None
+    base_commit: str
+    baseline: dict[str, Any] | None
+    baseline_cached: bool
+    weakness: Weakness | None
+    research: Research | None
+    candidate: Candidate | None
+    accepted: Candidate | None
+    attempts: Annotated[list[Attempt], operator.add]
+    outcome: Outcome | None
