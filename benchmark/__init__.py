@@ -1,1 +1,17 @@
+"""Ryx's points harness: a pytest plugin, a contained runner, the scorecard and comparison.
 
+Ryx's own benchmark suite lives in `benchmark/suite/`.
+"""
+
+from __future__ import annotations
+
+from benchmark.compare import Comparison, compare
+from benchmark.integrity import benchmark_files_hash, protected_violations, tree_hash
+from benchmark.runner import run_benchmark
+from benchmark.scorecard import BenchmarkError, Scorecard, ScorecardError, TestResult
+from benchmark.spec import BenchSpec
+
+__all__ = [
+    "BenchSpec", "BenchmarkError", "Comparison", "Scorecard", "ScorecardError", "TestResult",
+    "benchmark_files_hash", "compare", "protected_violations", "run_benchmark", "tree_hash",
+]
