@@ -10,6 +10,7 @@ from skills.heal.pytest_output import Failure, clip_lines
 # A module that does not import hides every test in it, so those come first.
 _PRIORITY = {"syntax": 0, "import": 1, "collection": 2, "exception": 3, "assertion": 4, "timeout": 5}
 _NOTE_RESERVE = 160
+_MIN_SHARE = 300
 
 
 @dataclass
@@ -32,8 +33,8 @@ def feedback_for_model(failures: Sequence[Failure], *, limit_chars: int = 1500) 
     groups = sorted(_group(failures), key=lambda g: _PRIORITY.get(g.first.kind, 9))
     head = f"{len(failures)} failing ({len(groups)} distinct), most blocking first:"
     parts, left_out = [head], []
-    for group in groups:
-        budget = limit_chars - _size(parts) - _NOTE_RESERVE
+    for index, group in enumerate(groups):
+        budget = _share(limit_chars - _size(parts) - _NOTE_RESERVE, len(groups) - index)
         block = _render(group, len(parts), budget)
         if block is None:
             left_out.append(group)
@@ -42,6 +43,11 @@ def feedback_for_model(failures: Sequence[Failure], *, limit_chars: int = 1500) 
     if left_out:
         parts.append(_note(left_out, limit_chars - _size(parts) - 1))
     return "\n".join(parts)[:limit_chars]
+
+
+def _share(room: int, groups_left: int) -> int:
+    """A fair part of the room for the next group (what it leaves unused flows on)."""
+    return max(room // groups_left, min(room, _MIN_SHARE))
 
 
 def _group(failures: Sequence[Failure]) -> list[_Group]:

@@ -78,19 +78,32 @@ def summarize_pytest_output(output: str, *, limit_chars: int = 2000) -> list[Fai
 
 
 def _summary_ids(lines: list[str]) -> list[tuple[str, str]]:
-    """(test id, message) from `FAILED id - msg` summary lines, or `id FAILED` in -v mode."""
-    found: list[tuple[str, str]] = []
-    for line in lines:
-        match = _SUMMARY.match(line)
-        if match:
-            found.append(_split_summary(match.group(2)))
+    """(test id, message) from `FAILED id - msg` summary lines, or `id FAILED` in -v mode.
+
+    Only pytest's own report lines count: a test's captured log can say `ERROR ...` too.
+    """
+    summary = _section(lines, "short test summary info")
+    found = [_split_summary(m.group(2)) for m in map(_SUMMARY.match, summary) if m]
     if found:
         return found
-    for line in lines:
+    for line in _outside_blocks(lines):
         match = _VERBOSE.match(line)
         if match and match.group(1) not in {i for i, _ in found}:
             found.append((match.group(1), ""))
     return found
+
+
+def _outside_blocks(lines: list[str]) -> list[str]:
+    """The lines not inside a FAILURES, ERRORS or PASSES section."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        match = _SECTION.match(line)
+        if match:
+            inside = match.group(1) in ("FAILURES", "ERRORS", "PASSES")
+        elif not inside:
+            out.append(line)
+    return out
 
 
 def _split_summary(rest: str) -> tuple[str, str]:
@@ -307,7 +320,7 @@ def _from_summary(test_id: str, message: str, messages: dict[str, str]) -> Failu
 def _usage_errors(lines: list[str]) -> list[Failure]:
     """`ERROR: file or directory not found: x` and other errors pytest prints before running."""
     failures = []
-    for line in lines:
+    for line in _outside_blocks(lines):
         match = _USAGE.match(line)
         if match:
             message = match.group(1)
