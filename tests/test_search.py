@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from skills.search import CodeIndex, Hit, query_terms
+from skills.search.rank import mentions
 
 RETRY_PY = '''"""Retrying flaky calls."""
 
@@ -267,3 +269,79 @@ def test_query_terms_splits_identifiers() -> None:
 
 def test_query_terms_of_nothing_is_empty() -> None:
     assert query_terms("the and of ((( *** ") == ""
+
+
+def test_traceback_ranks_the_innermost_named_file_first(index: CodeIndex, tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path / "tb",
+        {
+            "svc/handler.py": "from svc.store import save\n\ndef handle(request):\n"
+            "    record = request.record\n    save(record)\n    return record\n",
+            "svc/store.py": "def save(record):\n    return record.key + 1\n",
+        },
+    )
+    index.update("tb", root)
+    traceback = (
+        'Traceback (most recent call last):\n'
+        f'  File "{root}/svc/handler.py", line 5, in handle\n    save(record)\n'
+        f'  File "{root}/svc/store.py", line 2, in save\n    return record.key + 1\n'
+        "TypeError: can only concatenate str (not \"int\") to str\n"
+    )
+    assert paths(index, traceback)[:2] == ["svc/store.py", "svc/handler.py"]
+
+
+def test_failing_test_points_at_the_module_it_tests(index: CodeIndex, tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path / "ft",
+        {
+            "pkg/invoice.py": "def total(lines):\n    return sum(lines)\n",
+            "pkg/report.py": "def total_report(rows):\n    return rows\n# test total assert\n",
+            "tests/test_invoice.py": "from pkg.invoice import total\n\n"
+            "def test_total_of_nothing():\n    assert total([]) == 0\n",
+        },
+    )
+    index.update("ft", root)
+    failure = "FAILED tests/test_invoice.py::test_total_of_nothing - assert 1 == 0"
+    assert paths(index, failure)[:2] == ["tests/test_invoice.py", "pkg/invoice.py"]
+
+
+def test_definition_outranks_mere_uses(index: CodeIndex, tmp_path: Path) -> None:
+    uses = "from lib.shapes import Polygon\n\n" + "".join(
+        f"shape_{i} = Polygon({i})\n" for i in range(6)
+    )
+    root = make_repo(
+        tmp_path / "defs",
+        {"app/main.py": uses, "lib/shapes.py": "class Polygon:\n    def __init__(self, n):\n"
+         "        self.n = n\n"},
+    )
+    index.update("defs", root)
+    assert paths(index, "Polygon")[0] == "lib/shapes.py"
+
+
+def test_index_of_an_older_layout_is_rebuilt(repo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "CREATE TABLE files(repo, path, size, mtime_ns, sha);"
+        "CREATE VIRTUAL TABLE chunks USING fts5(name, text, terms);"
+        "PRAGMA user_version = 1;"
+    )
+    conn.close()
+    with CodeIndex(db) as ix:
+        assert ix.update("app", repo) == 4
+        assert paths(ix, "RetryPolicy")[0] == "app/retry.py"
+
+
+def test_mentions_reads_paths_modules_and_tested_modules() -> None:
+    seen = mentions(
+        'File "/srv/app/models/order.py", line 3, in total\n'
+        "FAILED tests/test_cart.py::test_add - from shop.views import x"
+    )
+    named = [p for p, _ in seen.paths]
+    assert "srv/app/models/order.py" in named
+    assert "tests/test_cart.py" in named
+    assert "shop/views.py" in named
+    assert "order/py.py" not in named
+    assert seen.subjects == ("cart.py",)
+    where = dict(seen.paths)
+    assert where["srv/app/models/order.py"] < where["tests/test_cart.py"]

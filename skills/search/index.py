@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -11,10 +12,20 @@ from pathlib import Path, PurePosixPath
 
 from skills.search.files import MAX_FILE_BYTES, chunks, list_files, read_text
 from skills.search.query import identifier_parts, identifiers, query_terms
+from skills.search.rank import boost, mentions
 
-# bm25 weights of the FTS columns (name, text, terms): a match in the file's path counts most.
-WEIGHTS = (6.0, 1.0, 0.6)
+# bm25 weights of the FTS columns (name, defs, text, terms): the file's path counts most,
+# then the names the chunk defines, then its text, then the CamelCase pieces of its words.
+WEIGHTS = (6.0, 3.0, 1.0, 0.6)
 SNIPPET_LINES = 3
+FETCH_ROWS = 200
+SCHEMA_VERSION = 2
+
+_DEFINITION = re.compile(
+    r"^\s*(?:(?:async\s+)?def|class|function|func|fn|struct|interface|type|enum)\s+([A-Za-z_]\w*)"
+    r"|^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)",
+    re.MULTILINE,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files(
@@ -25,8 +36,9 @@ CREATE TABLE IF NOT EXISTS chunk_meta(
     line_start INTEGER NOT NULL, line_end INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunk_meta_file ON chunk_meta(repo, path);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5(
-    name, text, terms, tokenize = 'porter unicode61 remove_diacritics 2');
+    name, defs, text, terms, tokenize = 'porter unicode61 remove_diacritics 2');
 """
+_DROP = "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS chunk_meta; DROP TABLE IF EXISTS chunks;"
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,15 @@ class CodeIndex:
         self._conn = sqlite3.connect(str(db_path), check_same_thread=False)
         if str(db_path) != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """The index is a cache: an index of another layout is dropped and rebuilt on update."""
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            self._conn.executescript(_DROP)
         self._conn.executescript(_SCHEMA)
+        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._conn.close()
@@ -141,8 +161,8 @@ class CodeIndex:
                 (repo, rel, start, end),
             )
             self._conn.execute(
-                "INSERT INTO chunks(rowid, name, text, terms) VALUES (?, ?, ?, ?)",
-                (cur.lastrowid, name, body, _split_terms(body)),
+                "INSERT INTO chunks(rowid, name, defs, text, terms) VALUES (?, ?, ?, ?, ?)",
+                (cur.lastrowid, name, _definitions(body), body, _split_terms(body)),
             )
 
     def _forget(self, repo: str, rel: str) -> None:
@@ -166,14 +186,15 @@ class CodeIndex:
         expr = query_terms(query)
         if not expr or limit <= 0 or (repos is not None and not repos):
             return []
-        sql, params = _search_sql(expr, repos, fetch=limit * 6 + 20)
+        sql, params = _search_sql(expr, repos, fetch=max(FETCH_ROWS, limit * 10))
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        words = identifiers(query)
+        words, named = identifiers(query), mentions(query)
         best: dict[tuple[str, str], Hit] = {}
         for repo, path, start, end, rank, body in rows:
             if (repo, path) not in best:
-                best[(repo, path)] = Hit(repo, path, start, end, -rank, _snippet(body, words))
+                score = -rank * boost(path, named, words)
+                best[(repo, path)] = Hit(repo, path, start, end, score, _snippet(body, words))
         return sorted(best.values(), key=lambda h: -h.score)[:limit]
 
 
@@ -213,6 +234,12 @@ def _name_terms(rel: str) -> str:
     for piece in pieces:
         words.extend(identifier_parts(piece))
     return " ".join(words)
+
+
+def _definitions(body: str) -> str:
+    """Names the chunk defines (functions, classes, top-level assignments), whole and split."""
+    names = [a or b for a, b in _DEFINITION.findall(body)]
+    return " ".join(identifiers(" ".join(names)))
 
 
 def _split_terms(body: str) -> str:
