@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from skills.search import CodeIndex, Hit, query_terms
+from skills.search.query import camel_pieces
 from skills.search.rank import mentions
 
 RETRY_PY = '''"""Retrying flaky calls."""
@@ -345,3 +346,17 @@ def test_mentions_reads_paths_modules_and_tested_modules() -> None:
     assert seen.subjects == ("cart.py",)
     where = dict(seen.paths)
     assert where["srv/app/models/order.py"] < where["tests/test_cart.py"]
+
+
+def test_camelcase_words_are_found_by_their_pieces(index: CodeIndex, tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path / "camel",
+        {"lib/parsing.py": "class XmlTokenizer:\n    pass\n", "lib/other.py": "x = 1\n"},
+    )
+    index.update("camel", root)
+    assert paths(index, "tokenizer") == ["lib/parsing.py"]
+    assert paths(index, "xml_tokenizer") == ["lib/parsing.py"]
+
+
+def test_camel_pieces_skip_plain_and_snake_words() -> None:
+    assert camel_pieces("HTTPServerError parse_config plain") == ["error", "http", "server"]

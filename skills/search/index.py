@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from skills.search.files import MAX_FILE_BYTES, chunks, list_files, read_text
-from skills.search.query import identifier_parts, identifiers, query_terms
+from skills.search.query import camel_pieces, identifier_parts, identifiers, query_terms
 from skills.search.rank import boost, mentions
 
 # bm25 weights of the FTS columns (name, defs, text, terms): the file's path counts most,
@@ -23,7 +23,7 @@ SCHEMA_VERSION = 2
 
 _DEFINITION = re.compile(
     r"^\s*(?:(?:async\s+)?def|class|function|func|fn|struct|interface|type|enum)\s+([A-Za-z_]\w*)"
-    r"|^([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)",
+    r"|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)",
     re.MULTILINE,
 )
 
@@ -43,7 +43,7 @@ _DROP = "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS chunk_meta; DROP TABLE
 
 @dataclass(frozen=True)
 class Hit:
-    """One matching chunk: where it is, how well it matched, and its best lines."""
+    """One matching chunk: where it is, how well it matched (higher is better), its best lines."""
 
     repo: str
     path: str
@@ -243,8 +243,8 @@ def _definitions(body: str) -> str:
 
 
 def _split_terms(body: str) -> str:
-    """CamelCase pieces of the chunk's identifiers (snake_case is split by the tokenizer)."""
-    return " ".join(t for t in identifiers(body) if t.isalnum())
+    """CamelCase pieces of the chunk's identifiers, for the `terms` column."""
+    return " ".join(camel_pieces(body))
 
 
 def _snippet(body: str, words: list[str]) -> str:

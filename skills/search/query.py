@@ -19,7 +19,7 @@ STOP_WORDS = frozenset(
     what when where which while who whom why will with would you your
     def class self cls return import pass none true false lambda yield async await raise
     try except finally elif else assert global nonlocal del
-    traceback recent call last line file
+    traceback recent call last
     """.split()
 )
 
@@ -48,6 +48,19 @@ def identifiers(text: str) -> list[str]:
             if _keep(term):
                 seen.setdefault(term, None)
     return list(seen)
+
+
+def camel_pieces(text: str) -> list[str]:
+    """Lower-cased pieces of the CamelCase identifiers in `text` (HTTPServer: http, server).
+
+    snake_case needs no help: the FTS tokenizer already splits on underscores.
+    """
+    pieces: dict[str, None] = {}
+    for whole in set(_IDENT.findall(text)):
+        parts = identifier_parts(whole)
+        if len(parts) > len([p for p in whole.split("_") if p]):
+            pieces.update(dict.fromkeys(p for p in parts if _keep(p)))
+    return sorted(pieces)
 
 
 def query_terms(text: str) -> str:
