@@ -360,3 +360,11 @@ def test_camelcase_words_are_found_by_their_pieces(index: CodeIndex, tmp_path: P
 
 def test_camel_pieces_skip_plain_and_snake_words() -> None:
     assert camel_pieces("HTTPServerError parse_config plain") == ["error", "http", "server"]
+
+
+def test_long_text_keeps_its_last_terms() -> None:
+    noise = " ".join(f"word{i}x" for i in range(200))
+    terms = query_terms(f"{noise} ZeroDivisionError in compute_ratio").split(" OR ")
+    assert len(terms) <= 48
+    assert '"word0x"' in terms
+    assert '"compute_ratio"' in terms and '"zerodivisionerror"' in terms

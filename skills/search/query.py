@@ -68,6 +68,9 @@ def query_terms(text: str) -> str:
 
     Only identifier characters reach the expression, each term inside double quotes, so
     FTS5 operators (AND, NOT, NEAR, *, :, parentheses) in the input are plain words.
+    Long texts keep their first and last terms: a traceback's point is at its end.
     """
-    terms = identifiers(text)[:MAX_TERMS]
+    terms = identifiers(text)
+    if len(terms) > MAX_TERMS:
+        terms = terms[: MAX_TERMS // 2] + terms[-(MAX_TERMS // 2) :]
     return " OR ".join(f'"{term}"' for term in terms)
