@@ -54,7 +54,7 @@ def web_search(
     (query, max_results) -> ddgs-style dicts replaces the real ddgs call, for tests only.
     """
     if not enabled:
-        return WebResult("disabled", (), "web search is disabled in the configuration")
+        return WebResult("disabled", (), "web search is disabled; enable online research to use it")
     if not query.strip():
         return WebResult("error", (), "web search got an empty query; pass the words to look up")
     search = search_fn or _ddgs_search(timeout_s)
@@ -62,7 +62,8 @@ def web_search(
         rows = _with_retries(search, query, max_results, attempts)
     except (DDGSException, OSError) as exc:
         return _failure(exc, attempts)
-    return WebResult("ok", tuple(_hit(r) for r in rows[:max_results]), f"{len(rows)} results")
+    hits = tuple(_hit(r) for r in rows[:max_results])
+    return WebResult("ok", hits, f"{len(hits)} result(s)")
 
 
 def _ddgs_search(timeout_s: float) -> SearchFn:
@@ -93,8 +94,14 @@ def _failure(exc: BaseException, attempts: int) -> WebResult:
     if _NO_RESULTS.search(str(exc)):
         return WebResult("ok", (), "no results found")
     if isinstance(exc, ConnectionError) or _OFFLINE.search(str(exc)):
-        return WebResult("offline", (), f"no network after {attempts} attempt(s): {reason}")
-    return WebResult("error", (), f"web search failed after {attempts} attempt(s): {reason}")
+        return WebResult(
+            "offline", (), f"no network after {attempts} attempt(s): {reason}; "
+            "research goes on with local sources"
+        )
+    return WebResult(
+        "error", (), f"web search failed after {attempts} attempt(s): {reason}; "
+        "try again later or rephrase the query"
+    )
 
 
 def _hit(row: dict[str, Any]) -> WebHit:
