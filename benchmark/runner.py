@@ -61,7 +61,8 @@ _SECRET_PREFIXES = (
     "GOOGLE_", "GCP_", "CLOUDSDK_", "TWINE_", "NPM_", "PYPI_", "DOCKER_", "COHERE_", "MISTRAL_",
     "GROQ_", "LANGCHAIN_", "LANGSMITH_", "PYTEST_", "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE",
 )
-_ALLOWED = frozenset({"KEYTIMEOUT", "XAUTHORITY"})
+# PYTEST_DISABLE_PLUGIN_AUTOLOAD only removes code from the run: the user may keep it.
+_ALLOWED = frozenset({"KEYTIMEOUT", "XAUTHORITY", "PYTEST_DISABLE_PLUGIN_AUTOLOAD"})
 
 
 @dataclass(frozen=True)
