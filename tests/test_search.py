@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import subprocess
 from pathlib import Path
 
@@ -368,3 +369,11 @@ def test_long_text_keeps_its_last_terms() -> None:
     assert len(terms) <= 48
     assert '"word0x"' in terms
     assert '"compute_ratio"' in terms and '"zerodivisionerror"' in terms
+
+
+@pytest.mark.parametrize("query", ["a" * 20_000, "a/" * 10_000, "aA." * 7_000, "x.py " * 4_000])
+def test_huge_queries_stay_fast(index: CodeIndex, repo: Path, query: str) -> None:
+    index.update("app", repo)
+    start = time.monotonic()
+    index.search(query)
+    assert time.monotonic() - start < 1.0

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-_PATH = re.compile(r"[\w.\-/\\]*[\w\-]\.[A-Za-z]{1,5}\b")
-_MODULE = re.compile(r"\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\b")
+_TOKEN = re.compile(r"[\w.\-/\\]+")  # a path-like run of characters; linear to scan
+_MODULE = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+")
 _CODE_SUFFIXES = frozenset(
     ".py .pyi .js .jsx .ts .tsx .go .rs .java .kt .c .h .cc .cpp .hpp .rb .php .cs .swift "
     ".scala .sh .toml .yaml .yml .json .cfg .ini .md .rst .txt .html .css .sql".split()
@@ -36,20 +36,26 @@ class Mentions:
 
 def mentions(text: str) -> Mentions:
     last: dict[str, int] = {}
-    for match in _PATH.finditer(text):
-        path = match.group().replace("\\", "/").lstrip("./")
-        if PurePosixPath(path).suffix.lower() in _CODE_SUFFIXES:
+    for match in _TOKEN.finditer(text):
+        path = _named_file(match.group())
+        if path:
             last[path] = match.start()
-    for match in _MODULE.finditer(text):
-        if "." + match.group().rsplit(".", 1)[1] in _CODE_SUFFIXES:
-            continue  # a file name such as order.py, seen above
-        path = match.group().replace(".", "/") + ".py"
-        last[path] = max(last.get(path, -1), match.start())
     size = max(len(text), 1)
     subjects = [_tested_module(p) for p in last]
     return Mentions(
         tuple((p, pos / size) for p, pos in last.items()), tuple(s for s in subjects if s)
     )
+
+
+def _named_file(token: str) -> str | None:
+    """The file a token names: a path with a known suffix, or a dotted module (a.b -> a/b.py)."""
+    token = token.replace("\\", "/").strip(".-/")
+    suffix = PurePosixPath(token).suffix.lower()
+    if suffix in _CODE_SUFFIXES and PurePosixPath(token).stem:
+        return token
+    if _MODULE.fullmatch(token):
+        return token.replace(".", "/") + ".py"
+    return None
 
 
 def _tested_module(path: str) -> str | None:
