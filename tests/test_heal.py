@@ -230,3 +230,34 @@ def test_main_index_lock_is_never_removed(repo: Path, tmp_path: Path) -> None:
 def test_not_a_repo_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(GitCleanupError, match="pass the root of a git repository"):
         clean_git_leftovers(tmp_path)
+
+
+def test_captured_log_lines_are_not_failures(tmp_path: Path) -> None:
+    (tmp_path / "test_log.py").write_text(
+        "import logging\n\n\ndef test_pay():\n"
+        "    logging.getLogger('pay').error('FAILED test_x.py::fake - not a test')\n"
+        "    print('ERROR: not a usage error')\n"
+        "    assert 'declined' == 'paid'\n"
+    )
+    failures = summarize_pytest_output(run_pytest(tmp_path, "-q", "-rA"))
+    assert [(f.test_id, f.kind) for f in failures] == [("test_log.py::test_pay", "assertion")]
+
+
+def test_fixture_error_at_setup_gets_the_full_id(tmp_path: Path) -> None:
+    (tmp_path / "test_fx.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\ndef db():\n    raise RuntimeError('database is down')\n\n\n"
+        "def test_query(db):\n    pass\n"
+    )
+    [failure] = summarize_pytest_output(run_pytest(tmp_path, "-q"))
+    assert (failure.test_id, failure.kind, failure.message) == (
+        "test_fx.py::test_query", "exception", "RuntimeError: database is down")
+    assert (failure.file, failure.line) == ("test_fx.py", 6)
+
+
+def test_clip_lines_keeps_key_and_marks_gaps() -> None:
+    from skills.heal.clip import clip_lines
+
+    lines = [f"noise {i}" for i in range(200)] + ["KeyError: 'sku'"] + [f"tail {i}" for i in range(200)]
+    text = clip_lines(lines, "KeyError: 'sku'", 300)
+    assert len(text) <= 300
+    assert "KeyError: 'sku'" in text and "lines cut]" in text

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from skills.heal.pytest_output import Failure, clip_lines
+from skills.heal.clip import clip_lines
+from skills.heal.pytest_output import Failure
 
 # A module that does not import hides every test in it, so those come first.
 _PRIORITY = {"syntax": 0, "import": 1, "collection": 2, "exception": 3, "assertion": 4, "timeout": 5}

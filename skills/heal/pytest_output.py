@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from skills.heal.clip import clip_line, clip_lines
+
 KINDS = ("assertion", "exception", "syntax", "import", "timeout", "collection")
 
 _SECTION = re.compile(r"^={3,} (.+?) ={3,}$")
@@ -30,19 +32,6 @@ _SYNTAX = re.compile(r"\b(SyntaxError|IndentationError|TabError)\b")
 _IMPORT = re.compile(r"\b(ModuleNotFoundError|ImportError)\b|cannot import name")
 _INTERNAL = ("site-packages/_pytest", "site-packages/pluggy", "<frozen ", "/importlib/", "/lib/python3")
 _MESSAGE_MAX = 400
-# Lines worth keeping when an excerpt is clipped, best first: the gist of an assertion diff,
-# the failing source line, frames, then the changed lines of a diff.
-_IMPORTANT = tuple(
-    re.compile(pattern)
-    for pattern in (
-        r"^\s*(At index|Differing items|Left contains|Right contains|Extra items|where )",
-        r"^>",
-        r"^\S[^:]*\.py:\d+:",
-        r"^\s*[-+?] ",
-    )
-)
-
-
 @dataclass(frozen=True)
 class Failure:
     """One failed test, collection error or usage error, as the model should see it."""
@@ -162,7 +151,7 @@ def _from_block(block: _Block, test_id: str, limit_chars: int) -> Failure:
     collection = block.title.startswith("ERROR collecting ")
     kind = _kind(message, text, collection)
     excerpt = _excerpt(block.lines, e_lines, message, limit_chars)
-    return Failure(test_id, kind, _clip_line(message, _MESSAGE_MAX), file, line, excerpt)
+    return Failure(test_id, kind, clip_line(message, _MESSAGE_MAX), file, line, excerpt)
 
 
 def _e_lines(lines: list[str]) -> list[str]:
@@ -242,47 +231,6 @@ def _excerpt(lines: list[str], e_lines: list[str], message: str, limit: int) -> 
     return clip_lines(kept + pending + e_kept, message, limit)
 
 
-def clip_lines(lines: list[str], key: str, limit: int) -> str:
-    """Join `lines` within `limit` chars, always keeping the line that holds `key`."""
-    probe = key[:60]
-    key_at = next((i for i, line in enumerate(lines) if probe and probe in line), len(lines) - 1)
-    lines = [_clip_line(line, max(limit * 2 // 3 if i == key_at else limit // 2, 40)) for i, line in enumerate(lines)]
-    text = "\n".join(lines)
-    if len(text) <= limit:
-        return text
-    chosen = {key_at}
-    important = [i for pattern in _IMPORTANT for i, line in enumerate(lines) if pattern.match(line)]
-    nearest = sorted(range(len(lines)), key=lambda i: abs(i - key_at))
-    for index in important + nearest:
-        if index not in chosen and _joined_len(lines, chosen | {index}) <= limit:
-            chosen.add(index)
-    return _join_with_gaps(lines, sorted(chosen))
-
-
-def _joined_len(lines: list[str], chosen: set[int]) -> int:
-    return len(_join_with_gaps(lines, sorted(chosen)))
-
-
-def _join_with_gaps(lines: list[str], chosen: list[int]) -> str:
-    out: list[str] = []
-    previous = -1
-    for index in chosen:
-        if index > previous + 1:
-            out.append(f"... [{index - previous - 1} lines cut]")
-        out.append(lines[index])
-        previous = index
-    if previous < len(lines) - 1:
-        out.append(f"... [{len(lines) - 1 - previous} lines cut]")
-    return "\n".join(out)
-
-
-def _clip_line(line: str, limit: int) -> str:
-    if len(line) <= limit:
-        return line
-    half = (limit - 20) // 2
-    return f"{line[:half]} ...[{len(line) - 2 * half} chars]... {line[-half:]}"
-
-
 def _from_line_tracebacks(lines: list[str], ids: list[tuple[str, str]], limit: int) -> list[Failure]:
     """`--tb=line`: one `path:N: message` per failure, paired in order with the summary ids."""
     failures: list[Failure] = []
@@ -290,7 +238,7 @@ def _from_line_tracebacks(lines: list[str], ids: list[tuple[str, str]], limit: i
     for line in _section(lines, "FAILURES"):
         match = _LOCATION.match(line)
         if match and match.group(3) and failed:
-            message = _clip_line(match.group(3), _MESSAGE_MAX)
+            message = clip_line(match.group(3), _MESSAGE_MAX)
             excerpt = clip_lines([line], message, limit)
             kind = _kind(message, line, False)
             failures.append(Failure(failed.pop(0), kind, message, match.group(1), int(match.group(2)), excerpt))
