@@ -13,7 +13,7 @@ from ryx import control
 from ryx.checkpoints import open_database, prune_thread
 from ryx.config import load_config
 from ryx.errors import EXIT_OK, EXIT_STOPPED
-from ryx.gitops import open_target
+from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 
 
@@ -37,10 +37,13 @@ class Session:
         ctx = self._context(target, db_path, specs)
         control.clear_stop(db_path)
         control.register_run({"target": str(target), "db": db_path, "models": specs})
+        workspace = Workspace(target)
         try:
             with open_database(db_path) as db:
+                workspace.prepare()
                 return self._cycles(target, ctx, db)
         finally:
+            workspace.remove()
             control.unregister_run()
             from nodes.support import unload_all_models
 

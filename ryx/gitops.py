@@ -63,6 +63,12 @@ class Workspace:
     # -- lifecycle ---------------------------------------------------------------------------
     def prepare(self) -> str:
         """Clean leftovers of a crash, make sure the branch and worktree exist, reset them."""
+        self.ensure()
+        self.reset()
+        return self.head()
+
+    def ensure(self) -> None:
+        """The branch and the worktree exist (after a crash or a clean exit alike)."""
         self.clean_leftovers()
         with Repo(self.root) as repo:
             if IMPROVE_BRANCH not in [h.name for h in repo.heads]:
@@ -72,8 +78,6 @@ class Workspace:
                     shutil.rmtree(self.path)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 repo.git.worktree("add", "--force", str(self.path), IMPROVE_BRANCH)
-        self.reset()
-        return self.head()
 
     def clean_leftovers(self) -> list[str]:
         """`git worktree prune`, unlock our worktree, clear its stale index.lock."""
@@ -126,7 +130,7 @@ class Workspace:
 
     def apply(self, diff: str) -> None:
         """Reset, then apply a candidate's diff (so every node can re-materialise it)."""
-        self.reset()
+        self.prepare()
         if not diff.strip():
             return
         with tempfile.NamedTemporaryFile("w", suffix=".diff", delete=False) as fh:
@@ -148,6 +152,12 @@ class Workspace:
         body = f"{message}\n\n{TRAILER}: {candidate_id}\n"
         with Repo(self.path) as wt:
             wt.git.commit("--no-verify", "-q", "-m", body, env=RYX_IDENTITY)
+            return wt.head.commit.hexsha
+
+    def revert(self, commit: str) -> str:
+        """Undo an improvement on ryx/improve (for `ryx reject`)."""
+        with Repo(self.path) as wt:
+            wt.git.revert("--no-edit", commit, env=RYX_IDENTITY)
             return wt.head.commit.hexsha
 
     def find_candidate(self, candidate_id: str, depth: int = 50) -> str | None:

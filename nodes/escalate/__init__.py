@@ -20,7 +20,7 @@ def escalate(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     weakness, attempts = state["weakness"], state.get("attempts") or []
     mem = memory(runtime, svc)
-    svc.workspace.reset()
+    svc.workspace.prepare()
     ticket_id = "T" + hashlib.sha1(f"{state.get('cycle')}:{weakness['test_id']}".encode()).hexdigest()[:8]
     ticket = mem.get("tickets", ticket_id) or _open_ticket(svc, state, ticket_id)
     mem.put("tickets", ticket_id, ticket)

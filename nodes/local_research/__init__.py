@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from graph.context import Context
 from nodes.support import ask, guidance, load_prompt, render, services
 from ryx.repos import find_git_repos
-from skills.search import CodeIndex, query_terms
+from skills.search import CodeIndex
 from state import Research, RyxState
 
 MAX_REPOS = 10
@@ -24,7 +24,7 @@ def local_research(state: RyxState, runtime: Runtime[Context]) -> dict:
         for repo in _other_repos(svc):
             index.update(repo.name, repo)
         query = f"{weakness['test_id']} {weakness['failure']} {weakness['diagnosis']}"
-        hits = index.search(query_terms(query), limit=8)
+        hits = index.search(query, limit=8)
     finally:
         index.close()
     found = "\n\n".join(f"{h.cite()}\n{h.snippet}" for h in hits) or "(no matches)"

@@ -61,7 +61,7 @@ def _context_files(svc, state: RyxState) -> dict[str, str]:
 def _apply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
     """(diff, paths, candidate id) of the applied reply, or the reason it was refused."""
     ws = svc.workspace
-    ws.reset()
+    ws.prepare()
     try:
         edits = parse_reply(reply, known_paths=shown)
     except EditError as exc:

@@ -1,0 +1,136 @@
+"""The `ryx` commands that read or steer a target's memory (not the loop itself)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import time
+from pathlib import Path
+
+from graph.context import RYX_ROOT, default_db
+from ryx import control
+from ryx.approvals import find, merge_approval, reject_approval
+from ryx.checkpoints import open_database
+from ryx.errors import EXIT_OK
+from ryx.gitops import Workspace, open_target
+from ryx.memory import Memory
+
+STOP_GRACE_S = 15.0
+
+
+def _open(args: argparse.Namespace):
+    target = open_target(args.target or RYX_ROOT)
+    db_path = str(Path(args.db).expanduser().resolve()) if args.db else default_db()
+    return target, open_database(db_path, exclusive=False)
+
+
+def stop(args: argparse.Namespace) -> int:
+    """Stop every run (stop file, SIGTERM, SIGKILL after a grace period) and unload models."""
+    from ryx.models import ModelSettings, unload_ollama_models
+
+    runs = control.live_runs()
+    for run in runs:
+        control.request_stop(run["db"])
+        control.signal_run(int(run["pid"]))
+    _wait_or_kill([int(r["pid"]) for r in runs])
+    names = {spec.split(":", 1)[1] for r in runs for spec in r.get("models", {}).values()
+             if spec.startswith("ollama:")}
+    from ryx.models import DEFAULT_OLLAMA
+
+    names |= set(DEFAULT_OLLAMA.values())
+    unloaded = unload_ollama_models(ModelSettings().ollama_url, sorted(names))
+    print(f"stopped {len(runs)} run(s); unloaded {len(unloaded)} model(s) from Ollama"
+          + (f": {', '.join(unloaded)}" if unloaded else ""))
+    return EXIT_OK
+
+
+def _wait_or_kill(pids: list[int]) -> None:
+    deadline = time.monotonic() + STOP_GRACE_S
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if _alive(p)]
+        time.sleep(0.2)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def status(args: argparse.Namespace) -> int:
+    target, database = _open(args)
+    with database as db:
+        mem = Memory(db.store, target)
+        print(f"target {target}")
+        runs = [r for r in control.live_runs() if r["target"] == str(target)]
+        print(f"running: {', '.join(str(r['pid']) for r in runs) if runs else 'no'}")
+        history = mem.history()
+        if history:
+            card = history[-1]["scorecard"]
+            print(f"points: {card['total']}/{card['max']} (tree {card['tree'][:10]})")
+        for thread, info in mem.all("threads").items():
+            print(f"thread {thread}: {info.get('cycles', 0)} cycle(s)")
+        _print_records("approvals", mem.all("approvals"), "{id} {status} {kind}: {test_id} {before} -> {after} points")
+        _print_records("tickets", mem.all("tickets"), "{id} {status}: {test_id} ({category}), cycle {cycle}")
+        _print_records("parked", mem.all("parked"), "{key} (ticket {ticket})")
+    return EXIT_OK
+
+
+def _print_records(title: str, records: dict, line: str) -> None:
+    print(f"{title}: {len(records) or 'none'}")
+    for key, record in records.items():
+        print("  " + line.format(key=key, **record))
+
+
+def approvals(args: argparse.Namespace) -> int:
+    target, database = _open(args)
+    with database as db:
+        records = Memory(db.store, target).all("approvals")
+        _print_records("approvals", records, "{id} {status} {kind}: {test_id} {before} -> {after} points, {paths}")
+    return EXIT_OK
+
+
+def approve(args: argparse.Namespace) -> int:
+    target, database = _open(args)
+    with database as db:
+        record = merge_approval(Memory(db.store, target), target, args.id)
+    print(f"merged {record['id']} into {record.get('merged_into', 'your branch')}")
+    return EXIT_OK
+
+
+def reject(args: argparse.Namespace) -> int:
+    target, database = _open(args)
+    with database as db:
+        mem = Memory(db.store, target)
+        record = find(mem, args.id)
+        ws = Workspace(target)
+        ws.prepare()
+        ws.revert(record["commit"])
+        reject_approval(mem, args.id)
+    print(f"rejected {args.id}: reverted on ryx/improve; your branch was not touched")
+    return EXIT_OK
+
+
+def note(args: argparse.Namespace) -> int:
+    target, database = _open(args)
+    with database as db:
+        mem = Memory(db.store, target)
+        mem.put("notes", args.test_id, {"text": args.text})
+        mem.delete("parked", args.test_id)
+    print(f"noted for {args.test_id}; it will be worked on again in the next cycle")
+    return EXIT_OK
+
+
+def report(args: argparse.Namespace) -> int:
+    from graph.report import write_report
+
+    target, database = _open(args)
+    with database as db:
+        path = write_report(Memory(db.store, target), target, db.path.parent)
+    print(f"report written: {path}")
+    return EXIT_OK

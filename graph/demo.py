@@ -1,0 +1,48 @@
+"""`ryx demo [--dir DIR] [improve flags]`: copy the demo target into a fresh git repo and improve it."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from git import Repo
+
+from graph.context import RYX_ROOT
+from ryx.errors import UsageError
+from ryx.gitops import RYX_IDENTITY
+
+DEMO_SOURCE = RYX_ROOT / "examples" / "demo_target"
+
+
+def make_demo(directory: Path | None) -> Path:
+    """A new git repository holding a copy of the demo target, committed once."""
+    if directory is None:
+        directory = Path(tempfile.mkdtemp(prefix="ryx-demo-"))
+    elif directory.exists() and any(directory.iterdir()):
+        raise UsageError(f"--dir {directory} exists and is not empty; name a new folder.")
+    shutil.copytree(DEMO_SOURCE, directory, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    with Repo.init(directory) as repo:
+        repo.git.add("-A")
+        repo.git.commit("-q", "-m", "demo target", env=RYX_IDENTITY)
+    return directory
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="ryx demo", add_help=False)
+    parser.add_argument("--dir", type=Path, help="where to create the demo repo (default: a new temp dir)")
+    known, rest = parser.parse_known_args(argv)
+    if "-h" in rest or "--help" in rest:
+        print("usage: ryx demo [--dir DIR] [any `ryx improve` flag, e.g. --cycles 3 --provider embedded]")
+        return 0
+    if "--target" in rest:
+        raise_usage = "ryx demo makes its own target; use `ryx improve --target DIR` for yours."
+        print(f"ryx: {raise_usage}")
+        return 2
+    demo = make_demo(known.dir)
+    print(f"demo target: {demo}")
+    from graph.run import main as run_main
+
+    return run_main(["--target", str(demo), *rest], prog="ryx demo")

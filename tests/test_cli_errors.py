@@ -1,0 +1,140 @@
+"""Bad input gets one clear message and the design's exit code; nothing of the user's changes."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import subprocess
+import sys
+import time
+
+from fake_ollama import FakeOllama
+from loop_helpers import (
+    RYX_ROOT, cli_env, git, improve_args, make_target, reasoning_lines, replay_file, run_cli, sr,
+    user_view,
+)
+
+FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
+
+
+def _replay(tmp_path):
+    return replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+
+
+def test_not_a_git_repository_exits_3(tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = run_cli(improve_args(plain, _replay(tmp_path), tmp_path / "db.sqlite"), tmp_path / "h")
+    assert result.returncode == 3
+    assert "is not a git repository" in result.stderr and "git init" in result.stderr
+    assert list(plain.iterdir()) == []
+
+
+def test_malformed_ryx_toml_names_the_key_and_exits_2(tmp_path):
+    target = make_target(tmp_path / "proj")
+    (target / "ryx.toml").write_text("[benchmark]\npaths = ['benchmark']\ntimeout = 3\n")
+    result = run_cli(improve_args(target, _replay(tmp_path), tmp_path / "db.sqlite"), tmp_path / "h")
+    assert result.returncode == 2
+    assert "`benchmark.timeout`" in result.stderr and "test_timeout_s" in result.stderr
+
+
+def test_invalid_toml_syntax_exits_2(tmp_path):
+    target = make_target(tmp_path / "proj")
+    (target / "ryx.toml").write_text("[benchmark\n")
+    result = run_cli(improve_args(target, _replay(tmp_path), tmp_path / "db.sqlite"), tmp_path / "h")
+    assert result.returncode == 2 and "not valid TOML" in result.stderr
+
+
+def test_ollama_unreachable_names_url_and_ways_out(tmp_path):
+    target = make_target(tmp_path / "proj")
+    result = run_cli(["--target", str(target), "--provider", "ollama", "--db", str(tmp_path / "d.sqlite")],
+                     tmp_path / "h")
+    assert result.returncode == 3
+    assert "http://127.0.0.1:9" in result.stderr
+    assert "ollama serve" in result.stderr and "--provider embedded" in result.stderr
+
+
+def test_model_not_pulled_names_the_pull_command(tmp_path):
+    target = make_target(tmp_path / "proj")
+    with FakeOllama(models=["qwen2.5:3b", "phi4:14b"]) as server:
+        env = {**cli_env(tmp_path / "h"), "OLLAMA_HOST": server.url}
+        result = subprocess.run([sys.executable, "-m", "graph.run", "--target", str(target),
+                                 "--provider", "ollama", "--db", str(tmp_path / "d.sqlite")],
+                                capture_output=True, text=True, env=env, cwd=RYX_ROOT, timeout=60)
+    assert result.returncode == 3
+    assert "ollama pull qwen2.5-coder:14b" in result.stderr
+
+
+def test_malformed_replay_file_names_the_line(tmp_path):
+    target = make_target(tmp_path / "proj")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"role": "coding", "content": "x"}\n{"role": "coder", "content": "y"}\n')
+    result = run_cli(improve_args(target, bad, tmp_path / "db.sqlite"), tmp_path / "h")
+    assert result.returncode == 2
+    assert "bad.jsonl" in result.stderr and "line 2" in result.stderr
+
+
+def test_replay_without_a_fitting_line_stops_with_checkpoint_intact(tmp_path):
+    target = make_target(tmp_path / "proj")
+    replay = replay_file(tmp_path / "r.jsonl", reasoning_lines())
+    db = tmp_path / "db.sqlite"
+    result = run_cli(improve_args(target, replay, db), tmp_path / "h")
+    assert result.returncode == 1
+    assert "coding" in result.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] > 0
+    fixed = replay_file(tmp_path / "r2.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+    resumed = run_cli([*improve_args(target, fixed, db), "--resume"], tmp_path / "h")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming cycle 1 at patch" in resumed.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "1"
+
+
+def test_corrupt_checkpoint_database_exits_2_and_is_kept(tmp_path):
+    target = make_target(tmp_path / "proj")
+    db = tmp_path / "db.sqlite"
+    db.write_bytes(b"this is not sqlite" * 100)
+    result = run_cli(improve_args(target, _replay(tmp_path), db), tmp_path / "h")
+    assert result.returncode == 2
+    assert "is damaged" in result.stderr and "mv " in result.stderr
+    assert db.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_locked_checkpoint_database_exits_2(tmp_path):
+    target = make_target(tmp_path / "proj")
+    db = tmp_path / "db.sqlite"
+    before = user_view(target)
+    with open(tmp_path / "db.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        result = run_cli(improve_args(target, _replay(tmp_path), db), tmp_path / "h")
+    assert result.returncode == 2
+    assert "in use by another Ryx run" in result.stderr and "ryx stop all" in result.stderr
+    assert user_view(target) == before
+
+
+def test_bad_usage_exits_2(tmp_path):
+    result = run_cli(["--cycles", "0"], tmp_path / "h")
+    assert result.returncode == 2 and "--cycles must be at least 1" in result.stderr
+    result = run_cli(["--model", "coding"], tmp_path / "h")
+    assert result.returncode == 2 and "ROLE=NAME" in result.stderr
+
+
+def test_target_whose_package_is_called_benchmark_is_scored(tmp_path):
+    files = {
+        "benchmark/__init__.py": "def add(a, b):\n    return a - b\n",
+        "benchmark/test_own.py": ("import pytest\nfrom benchmark import add\n\n\n"
+                                  "@pytest.mark.points(3, category='own')\ndef test_add():\n"
+                                  "    assert add(1, 1) == 2\n"),
+        "pyproject.toml": "[tool.pytest.ini_options]\nmarkers = ['points(n, category): p']\n",
+    }
+    target = make_target(tmp_path / "proj", files)
+    fix = sr("benchmark/__init__.py", "    return a - b", "    return a + b")
+    (target / "ryx.toml").write_text("[benchmark]\npaths = ['benchmark/test_own.py']\n")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "config")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": fix}, *reasoning_lines()])
+    started = time.monotonic()
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite"), tmp_path / "h")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "benchmark: 0/3 points" in result.stdout
+    assert time.monotonic() - started < 120

@@ -1,0 +1,121 @@
+"""The loop end to end: real git, real SQLite, real pytest subprocesses, scripted replies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from loop_helpers import (
+    BENCH, CALC, PYPROJECT, cli_env, git, improve_args, make_target, reasoning_lines,
+    replay_file, run_cli, sr, user_view,
+)
+
+FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
+
+
+def test_scripted_fix_lands_one_commit_and_leaves_the_user_untouched(tmp_path):
+    target = make_target(tmp_path / "proj")
+    (target / "notes.txt").write_text("uncommitted work\n")
+    (target / "calc.py").write_text(CALC + "\n# local edit\n")
+    git(target, "add", "calc.py")
+    before = user_view(target)
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "2 -> 4 points" in result.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "1"
+    message = git(target, "log", "-1", "--format=%B", "ryx/improve")
+    assert "2 -> 4 points" in message
+    assert "return a + b" in git(target, "show", "ryx/improve:calc.py")
+    assert user_view(target) == before
+
+
+def test_fix_that_breaks_a_passing_test_is_rejected(tmp_path):
+    target = make_target(tmp_path / "proj")
+    breaking = sr("calc.py", "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b",
+                  "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a + b")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": breaking}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr
+    assert "passed before and fails now" in result.stdout
+    assert "identical to a patch that already failed" in result.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
+
+
+def test_nine_failures_escalate_in_policy_order(tmp_path):
+    target = make_target(tmp_path / "proj")
+    wrong = [{"role": "coding", "times": 1,
+              "content": sr("calc.py", "    return a - b", f"    return a * b + {k}")} for k in range(9)]
+    replay = replay_file(tmp_path / "r.jsonl", [*wrong, *reasoning_lines()])
+    db = tmp_path / "db.sqlite"
+
+    result = run_cli(improve_args(target, replay, db), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr
+    order = [line.split("(")[1].split(")")[0] for line in result.stdout.splitlines()
+             if line.strip().startswith("approach") and "source(s)" in line]
+    assert order == ["local", "online", "rethink"]
+    assert result.stdout.count(": 2 -> 2 points, no") == 9
+    assert "escalated benchmark/test_calc.py::test_add after 9 failures" in result.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
+    status = run_cli(["status", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
+    assert status.returncode == 0, status.stderr
+    assert "tickets: 1" in status.stdout and "open: benchmark/test_calc.py::test_add" in status.stdout
+    assert "parked: 1" in status.stdout
+
+
+def test_protected_and_outside_edits_are_rejected_with_a_reason(tmp_path):
+    target = make_target(tmp_path / "proj")
+    cheat = sr("benchmark/test_calc.py", "    assert add(2, 3) == 5", "    assert True")
+    outside = "../outside.py\n```python\n<<<<<<< SEARCH\n=======\nprint('escaped')\n>>>>>>> REPLACE\n```\n"
+    conftest = "conftest.py\n```python\n<<<<<<< SEARCH\n=======\nimport pytest\n>>>>>>> REPLACE\n```\n"
+    lines = [{"role": "coding", "times": 1, "content": c} for c in (cheat, outside, conftest)]
+    replay = replay_file(tmp_path / "r.jsonl", [*lines, {"role": "coding", "content": FIX}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr
+    refusals = [ln for ln in result.stdout.splitlines() if "refused" in ln]
+    assert len(refusals) == 3, result.stdout
+    assert "protected" in refusals[0] and "benchmark/test_calc.py" in refusals[0]
+    assert "outside" in refusals[1]
+    assert "protected" in refusals[2] and "conftest.py" in refusals[2]
+    assert not (tmp_path / "outside.py").exists()
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "1"
+    assert "assert add(2, 3) == 5" in git(target, "show", "ryx/improve:benchmark/test_calc.py")
+
+
+def test_sigkill_mid_cycle_then_resume_finishes_with_one_commit(tmp_path):
+    slow_bench = BENCH.replace("def test_mul_zero():", "def test_mul_zero():\n    import time; time.sleep(1.5)")
+    target = make_target(tmp_path / "proj", {"calc.py": CALC, "benchmark/test_calc.py": slow_bench,
+                                              "pyproject.toml": PYPROJECT})
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+    args = improve_args(target, replay, tmp_path / "db.sqlite")
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=cli_env(home), start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "patch applied" in line:
+            time.sleep(0.5)  # verify is now scoring the candidate
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+
+    resumed = run_cli([*args, "--resume"], home)
+
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout
+    assert "resuming cycle 1 at verify" in resumed.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "1"
+    worktrees = git(target, "worktree", "list", "--porcelain")
+    assert worktrees.count("worktree ") == 1, worktrees
+    assert not list((target / ".git").rglob("index.lock"))
