@@ -127,11 +127,15 @@ def _replaced(rel: str, flines: list[str], search: list[str], rlines: list[str],
         raise EditError(f"{what} matches no lines{_closest(flines, exc.closest)}\n"
                         "Copy the SEARCH lines exactly as they are in the file.") from None
     except match.Ambiguous as exc:
-        places = ", ".join(f"lines {a + 1}-{b}" for a, b in exc.spans[:6])
+        places = ", ".join(_lines(a, b) for a, b in exc.spans[:6])
         raise EditError(f"{what} matches {len(exc.spans)} places ({places}). Add unchanged "
                         "lines around it so that it matches exactly one place.") from None
     except match.BadBlock as exc:
         raise EditError(f"{what} cannot be applied: {exc}.") from None
+
+
+def _lines(start: int, end: int) -> str:
+    return f"line {end}" if end - start == 1 else f"lines {start + 1}-{end}"
 
 
 def _closest(flines: list[str], closest: tuple[float, int, int] | None) -> str:

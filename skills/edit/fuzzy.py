@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from difflib import SequenceMatcher
 
 THRESHOLD = 0.9
@@ -66,28 +65,3 @@ def best_window(
     size = len(slines)
     others = [f for f in found[1:] if abs(f[1] - best[1]) >= size]
     return best, (others[0] if others else None)
-
-
-def common_shift(pairs: list[tuple[str, str]]) -> tuple[str, str] | None:
-    """The most frequent indentation change from search lines to file lines, as (remove, add)."""
-    deltas: Counter[tuple[str, str]] = Counter()
-    for fline, sline in pairs:
-        if fline.strip() and sline.strip():
-            delta = indent_delta(fline, sline)
-            if delta is not None:
-                deltas[delta] += 1
-    if not deltas:
-        return None
-    delta, count = deltas.most_common(1)[0]
-    return delta if count * 2 >= sum(deltas.values()) else None
-
-
-def indent_delta(fline: str, sline: str) -> tuple[str, str] | None:
-    """(remove, add) that turns sline's indentation into fline's, or None when unrelated."""
-    fi = fline[: len(fline) - len(fline.lstrip())]
-    si = sline[: len(sline) - len(sline.lstrip())]
-    if fi.endswith(si):
-        return "", fi[: len(fi) - len(si)]
-    if si.endswith(fi):
-        return si[: len(si) - len(fi)], ""
-    return None

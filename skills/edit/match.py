@@ -1,8 +1,8 @@
 """The matching ladder: where a SEARCH block sits in a file, and the file after its REPLACE.
 
 Rungs, in order; the first that finds anything decides, and it must find exactly one place:
-exact lines; trailing whitespace ignored; a uniform indentation shift (re-applied to the
-replacement); blank lines ignored; tabs for the model's spaces; `...` elision lines (the
+exact lines; trailing whitespace ignored; a consistent indentation change (re-applied to
+the replacement); blank lines ignored; tabs for the model's spaces; `...` elision lines (the
 elided middle is kept); the closest window by edit distance (ratio >= 0.9 and clearly ahead
 of the runner-up). Lines the REPLACE leaves as in SEARCH are copied from the file itself.
 """
@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from skills.edit import fuzzy
+from skills.edit.indent import IDENTITY, Reindent, consistent, majority, merged
 
-Shift = tuple[str, str]  # (remove, add) of leading whitespace, search -> file
-NO_SHIFT: Shift = ("", "")
 ELISION = re.compile(
     r"^\s*(?:(?:#|//|/\*|<!--|--|;)\s*)?(?:\.\.\.|…)(?:\s.*)?$"
     r"|^\s*(?:#|//|/\*)\s*(?:\.\.\.\s*)?[(\[]?(?:rest of|existing|unchanged|remaining|other)\b.*$",
@@ -32,7 +31,7 @@ class Span:
     start: int
     end: int
     ranges: tuple[tuple[int, int], ...]
-    shift: Shift = NO_SHIFT
+    shift: Reindent = IDENTITY
     rung: str = "exact"
 
 
@@ -126,25 +125,11 @@ def _windows(flines: list[str], slines: list[str], same: Callable[[str, str], bo
     return spans
 
 
-def _uniform_shift(pairs: list[tuple[str, str]]) -> Shift | None:
-    shift: Shift | None = None
-    for fline, sline in pairs:
-        if fline.strip() != sline.strip():
-            return None
-        if not fline.strip():
-            continue
-        delta = fuzzy.indent_delta(fline, sline)
-        if delta is None or (shift is not None and delta != shift):
-            return None
-        shift = delta
-    return shift or NO_SHIFT
-
-
 def _indent_windows(flines: list[str], slines: list[str]) -> list[Span]:
     n = len(slines)
     spans = []
     for i in range(len(flines) - n + 1):
-        shift = _uniform_shift(list(zip(flines[i : i + n], slines)))
+        shift = consistent(list(zip(flines[i : i + n], slines)))
         if shift is not None:
             ranges = tuple((i + k, i + k + 1) for k in range(n))
             spans.append(Span(i, i + n, ranges, shift, "indent"))
@@ -159,7 +144,7 @@ def _blank_tolerant(flines: list[str], slines: list[str], lo: int) -> list[Span]
     spans = []
     for p in range(len(fidx) - m + 1):
         hit = fidx[p : p + m]
-        shift = _uniform_shift([(flines[f], slines[k]) for f, k in zip(hit, sidx)])
+        shift = consistent([(flines[f], slines[k]) for f, k in zip(hit, sidx)])
         if shift is None:
             continue
         ends = hit[1:] + [hit[-1] + 1]
@@ -198,18 +183,19 @@ def _elided(flines: list[str], slines: list[str]) -> list[Span]:
     groups = [g for g in groups if any(slines[k].strip() for k in g)]
     results = []
     for first in _blank_tolerant(flines, [slines[k] for k in groups[0]], 0):
-        chain = [first]
+        chain, shift = [first], first.shift
         for group in groups[1:]:
             nxt = _blank_tolerant(flines, [slines[k] for k in group], chain[-1].end)
-            if not nxt or nxt[0].shift != first.shift:
+            shift = merged(shift, nxt[0].shift) if nxt and shift else None
+            if shift is None:
                 break
             chain.append(nxt[0])
         if len(chain) == len(groups):
-            results.append(_join(chain, groups, len(slines)))
+            results.append(_join(chain, groups, len(slines), shift))
     return results
 
 
-def _join(chain: list[Span], groups: list[list[int]], n: int) -> Span:
+def _join(chain: list[Span], groups: list[list[int]], n: int, shift: Reindent) -> Span:
     where: dict[int, tuple[int, int]] = {}
     for span, group in zip(chain, groups):
         where.update(zip(group, span.ranges))
@@ -223,7 +209,7 @@ def _join(chain: list[Span], groups: list[list[int]], n: int) -> Span:
             ranges.append(gap if not ranges or ranges[-1] != gap else (gap[1], gap[1]))
         else:
             ranges.append((ranges[-1][1], ranges[-1][1]))
-    return Span(chain[0].start, chain[-1].end, tuple(ranges), chain[0].shift, "elision")
+    return Span(chain[0].start, chain[-1].end, tuple(ranges), shift, "elision")
 
 
 def _fuzzy(flines: list[str], slines: list[str]) -> Span:
@@ -234,8 +220,7 @@ def _fuzzy(flines: list[str], slines: list[str]) -> Span:
     n = len(slines)
     if runner is not None and runner[0] > score - fuzzy.MARGIN:
         raise Ambiguous([(start, start + n), (runner[1], runner[1] + n)], "closest match")
-    pairs = list(zip(flines[start : start + n], slines))
-    shift = fuzzy.common_shift(pairs) or NO_SHIFT
+    shift = majority(list(zip(flines[start : start + n], slines)))
     ranges = tuple((start + k, start + k + 1) for k in range(n))
     return Span(start, start + n, ranges, shift, "closest match")
 
@@ -264,7 +249,8 @@ def _rebuild(flines: list[str], span: Span, slines: list[str], rlines: list[str]
                 out.extend(flines[a:b])
                 kept_elisions += span.rung == "elision" and is_elision(slines[k])
         else:
-            out.extend(_reindent(line, span.shift) for line in rlines[j1:j2])
+            out.extend(span.shift.apply(line) for line in rlines[j1:j2])
+            out.extend(_blank_tail(flines, span, i1, i2))
     if span.rung == "elision" and kept_elisions < sum(map(is_elision, slines)):
         raise BadBlock("its SEARCH skips lines with `...` but its REPLACE does not keep the "
                        "same `...` lines; write both parts with the same `...` lines, or "
@@ -272,12 +258,10 @@ def _rebuild(flines: list[str], span: Span, slines: list[str], rlines: list[str]
     return out
 
 
-def _reindent(line: str, shift: Shift) -> str:
-    remove, add = shift
-    if shift == NO_SHIFT:
-        return line
-    if not line.strip():
-        return ""
-    if remove:
-        line = line[len(remove) :] if line.startswith(remove) else line.lstrip()
-    return add + line
+def _blank_tail(flines: list[str], span: Span, i1: int, i2: int) -> list[str]:
+    """File blank lines that SEARCH skipped after lines now replaced: they stay."""
+    tail: list[str] = []
+    for k in range(i1, i2):
+        a, b = span.ranges[k]
+        tail += [line for line in flines[a + 1 : b] if not line.strip()]
+    return tail

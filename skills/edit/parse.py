@@ -161,6 +161,11 @@ def _whole_edits(scanned: Scan, known: Sequence[str], fences: list[Fence]) -> li
             explicit[path] = fence
         else:
             implicit.append((path, fence))
+    clash = [path for path, _ in implicit if path in explicit]
+    if clash:
+        raise EditError(f"{clash[0]}: the reply has several code blocks that may be this file, "
+                        "so it is unclear which is the new file. Send SEARCH/REPLACE blocks, or "
+                        "only the complete file under its path.")
     if not explicit and len(implicit) > 1:
         raise EditError(f"{implicit[0][0]}: the reply has {len(implicit)} code blocks and none "
                         "names its file, so it is unclear which is the new file. Put the path "

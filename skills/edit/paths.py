@@ -17,6 +17,8 @@ _TRAILING_NOTE = re.compile(r"\s*\((?:new|new file|modified|updated|changed|crea
 _EXT = re.compile(r"\.[A-Za-z0-9_+-]{1,10}$")
 _BACKTICKED = re.compile(r"`([^`\s]+)`")
 _WORD = re.compile(r"[\w./\\-]+\.[A-Za-z0-9_]{1,10}\b")
+_PLAIN = re.compile(r"^[\w.-]+(?:/[\w.-]+)+$")
+_PLAIN_NAMES = {"Makefile", "Dockerfile", "Procfile", "LICENSE", "Gemfile", "Rakefile", "Justfile"}
 _BAD_CHARS = set("()[]{}=,;'\"<>|?*$!&@")
 
 
@@ -38,6 +40,8 @@ def looks_like_path(token: str, known: Sequence[str] = ()) -> bool:
     if token in known or PurePosixPath(token).name in {PurePosixPath(k).name for k in known}:
         return True
     name = token.rsplit("/", 1)[-1]
+    if name in _PLAIN_NAMES or ("/" in token and _PLAIN.match(token) and not token.endswith("/")):
+        return True
     return bool(_EXT.search(name)) and not name.startswith("..") and any(c.isalpha() for c in name)
 
 

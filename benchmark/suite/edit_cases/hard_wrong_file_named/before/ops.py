@@ -1,0 +1,3 @@
+from calc import add, sub
+
+OPS = {"+": add, "-": sub}

@@ -1,0 +1,24 @@
+"""Small calculator helpers."""
+
+
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    if not isinstance(b, (int, float)):
+        raise TypeError("b must be a number")
+    return a - b
+
+
+def mul(a, b):
+    result = 0
+    for _ in range(b):
+        result += a
+    return result
+
+
+def div(a, b):
+    if b == 0:
+        raise ZeroDivisionError("b must not be zero")
+    return a / b
