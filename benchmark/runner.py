@@ -112,6 +112,7 @@ def _looks_secret(name: str) -> bool:
 
 
 def _run_pytest(root: Path, spec: BenchSpec, only: Sequence[str]) -> Scorecard:
+    _check_paths(root, spec)
     targets = list(only) or list(spec.paths)
     with tempfile.TemporaryDirectory(prefix="ryx-bench-") as tmp:
         report = Path(tmp) / "report.json"
@@ -124,6 +125,16 @@ def _run_pytest(root: Path, spec: BenchSpec, only: Sequence[str]) -> Scorecard:
         cmd = [python, "-c", LOADER, str(PLUGIN), str(_cap_bytes(spec)), *args]
         done = _execute(cmd, root, spec, Path(tmp) / "output.log")
         return _pytest_scorecard(report, done, _Context(root, spec, python, targets))
+
+
+def _check_paths(root: Path, spec: BenchSpec) -> None:
+    missing = [p for p in spec.paths if not (root / p.split("::", 1)[0]).exists()]
+    if missing:
+        raise BenchmarkError(
+            f"benchmark path {', '.join(missing)} does not exist in {root}. Set benchmark.paths "
+            "in ryx.toml to the folder of the points tests, or to [] to count every test 1 "
+            "point.", exit_code=EXIT_USAGE,
+        )
 
 
 @dataclass(frozen=True)

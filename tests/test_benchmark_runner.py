@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -263,3 +266,33 @@ def test_command_mode_parses_and_checks_the_printed_scorecard(tmp_path: Path) ->
         run_benchmark(tmp_path, _spec(command="cat bad.json"))
     with pytest.raises(BenchmarkError, match="printed no scorecard JSON"):
         run_benchmark(tmp_path, _spec(command="echo hello"))
+
+
+def test_a_missing_benchmark_path_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(BenchmarkError, match="benchmark path bench does not exist") as caught:
+        run_benchmark(tmp_path, _spec())
+    assert caught.value.exit_code == 2
+
+
+def test_ctrl_c_in_the_parent_kills_the_whole_process_group(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {"bench/test_hang.py": f"""
+        import subprocess, sys, time, pytest
+
+        @pytest.mark.points(1, category="speed")
+        def test_hangs():
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+            open({str(tmp_path / "child.pid")!r}, "w").write(str(child.pid))
+            time.sleep(600)
+        """})
+    pid_file = tmp_path / "child.pid"
+
+    def interrupt_once_the_child_runs() -> None:
+        deadline = time.monotonic() + 20
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_once_the_child_runs, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(root, _spec(test_timeout_s=60.0))
+    assert not _alive(int(pid_file.read_text()))
