@@ -44,8 +44,8 @@ def _attempt_line(node: str, update: dict[str, Any]) -> str:
     where = f"  approach {a['approach']}/3, attempt {a['attempt']}/3"
     if node == "patch":
         return f"{where}: refused - {_first_line(a['reason'])}"
-    verdict = "improved" if a["status"] == "improved" else "no"
-    return f"{where}: {a['points_before']} -> {a['points_after']} points, {verdict} - {_first_line(a['reason'])}"
+    verdict = "improved" if a["status"] == "improved" else "failed"
+    return f"{where}: {verdict}: {_first_line(a['reason'])}"
 
 
 @dataclass

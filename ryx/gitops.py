@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from git import GitCommandError, Repo
 from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
 from ryx.errors import EnvironmentMissing, RyxError, UsageError
+from skills.heal import clean_git_leftovers
 
 IMPROVE_BRANCH = "ryx/improve"
 TRAILER = "Ryx-Candidate"
@@ -80,19 +80,8 @@ class Workspace:
                 repo.git.worktree("add", "--force", str(self.path), IMPROVE_BRANCH)
 
     def clean_leftovers(self) -> list[str]:
-        """`git worktree prune`, unlock our worktree, clear its stale index.lock."""
-        done = []
-        with Repo(self.root) as repo:
-            admin = self._admin_dir(repo)
-            if admin is not None and (admin / "locked").exists():
-                repo.git.worktree("unlock", str(self.path))
-                done.append("unlocked the loop's worktree")
-            repo.git.worktree("prune")
-        lock = admin / "index.lock" if admin is not None else None
-        if lock is not None and lock.exists() and time.time() - lock.stat().st_mtime > STALE_LOCK_S:
-            lock.unlink()
-            done.append(f"removed stale {lock}")
-        return done
+        """After a crash: prune, unlock our worktree, clear its stale index.lock (skills.heal)."""
+        return clean_git_leftovers(self.root, stale_after_s=STALE_LOCK_S)
 
     def reset(self) -> None:
         """Back to the head of ryx/improve: no candidate left behind."""
@@ -173,17 +162,6 @@ class Workspace:
         listing = repo.git.worktree("list", "--porcelain")
         paths = [line[len("worktree "):] for line in listing.splitlines() if line.startswith("worktree ")]
         return any(Path(p).resolve() == self.path.resolve() for p in paths) and self.path.exists()
-
-    def _admin_dir(self, repo: Repo) -> Path | None:
-        """`.git/worktrees/<name>` of our worktree, found through its gitdir file."""
-        base = self.git_dir / "worktrees"
-        if not base.is_dir():
-            return None
-        for admin in base.iterdir():
-            gitdir = admin / "gitdir"
-            if gitdir.is_file() and Path(gitdir.read_text().strip()).parent.resolve() == self.path.resolve():
-                return admin
-        return None
 
 
 def merge_into_current(root: Path, commit: str) -> str:

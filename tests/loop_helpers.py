@@ -79,7 +79,8 @@ def replay_file(path: Path, lines: list[dict]) -> Path:
 
 def reasoning_lines() -> list[dict]:
     return [{"role": "reasoning", "content": "The add function subtracts; it should add."},
-            {"role": "intent", "content": "math"}]
+            {"role": "intent", "content": "math"},
+            {"role": "supervisor", "content": "Ryx does not see that mul must stay a product."}]
 
 
 def cli_env(home: Path) -> dict[str, str]:

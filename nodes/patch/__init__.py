@@ -68,7 +68,7 @@ def _apply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, l
         return f"the reply could not be used as an edit: {exc}"
     result = apply_edits(ws.path, edits)
     if not result.ok:
-        return "the edit did not apply:\n" + "\n".join(result.errors)
+        return "the edit did not apply: " + "\n".join(result.errors)
     diff, paths = ws.snapshot()
     if not paths:
         return "the edit changed nothing; the SEARCH and REPLACE text were identical"
