@@ -32,7 +32,7 @@ def diff_region(lines: Sequence[str], start: int) -> int:
 def parse_diff(lines: Sequence[str], default_path: str | None, known: Sequence[str]) -> list[Edit]:
     """Edits from a unified diff; `default_path` serves hunks that come without ---/+++ lines."""
     edits: list[Edit] = []
-    path, create, created = default_path, False, []
+    path, create, created, skip = default_path, False, [], False
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -40,13 +40,15 @@ def parse_diff(lines: Sequence[str], default_path: str | None, known: Sequence[s
             if create and path:
                 edits.append(Edit(path, "", _joined(created), "create"))
             path, create, deleted = _headers(line[4:], lines[i + 1][4:], known)
-            created = []
+            created, skip = [], deleted is not None
             if deleted:
                 edits.append(Edit(deleted, "", "", "delete"))
             i += 2
             continue
         if line.startswith("@@"):
             hunk, i = _read_hunk(lines, i + 1)
+            if skip:
+                continue
             if path is None:
                 raise EditError("A diff hunk has no file path: start the diff with "
                                 "`--- a/path` and `+++ b/path` lines.")
