@@ -34,10 +34,11 @@ def test_a_gain_without_regression_is_an_improvement() -> None:
 
 
 def test_a_regression_is_refused_even_with_a_larger_gain() -> None:
-    after = _card({A: "passed", B: "passed", C: "failed"})
-    result = compare(BASELINE, after)
-    assert not result.improved and result.regressions == (C,)
-    assert result.reason == f"rejected: {C} passed before and fails now (4 -> 4 points)"
+    before = Scorecard(tests={A: TestResult("x", 1, "passed"), B: TestResult("x", 5, "failed")})
+    after = Scorecard(tests={A: TestResult("x", 1, "failed"), B: TestResult("x", 5, "passed")})
+    result = compare(before, after)
+    assert not result.improved and result.regressions == (A,) and result.gained == (B,)
+    assert result.reason == f"rejected: {A} passed before and fails now (1 -> 5 points)"
 
 
 @pytest.mark.parametrize("outcome, words", [
