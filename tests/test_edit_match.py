@@ -107,3 +107,17 @@ def test_ambiguous_after_indent_is_refused_not_guessed():
 def test_empty_search_is_refused():
     with pytest.raises(BadBlock):
         apply_block(FILE, ["", "  "], ["x"])
+
+
+def test_large_file_near_miss_found_quickly():
+    import time
+
+    big = [f"    value_{i} = compute_{i % 97}(x, y) + {i}" for i in range(4000)]
+    search = big[2500:2512]
+    search[3] = search[3].replace("value", "valeu")
+    started = time.monotonic()
+    out = apply_block(big, search, search[:-1] + ["    changed = 1"])
+    assert out[2511] == "    changed = 1" and out[2503] == big[2503]
+    with pytest.raises(NoMatch):
+        apply_block(big, [f"    nothing_{i} = here()" for i in range(12)], ["x"])
+    assert time.monotonic() - started < 3

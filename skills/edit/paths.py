@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from skills.edit.types import EditError
+
 _LABEL = re.compile(
     r"^(?:(?:new|updated|modified|changed|full|complete)\s+)?"
     r"(?:file\s*name|file\s*path|file|path|filename|in|update|edit|modify|create)\s*[:=]?\s+",
@@ -103,8 +105,6 @@ def _is_absolute(path: str) -> bool:
 
 def safe_target(root: Path, rel: str) -> Path:
     """The real file `rel` names inside `root`; EditError when it would lead outside."""
-    from skills.edit.types import EditError
-
     if not rel or _is_absolute(rel):
         raise EditError(f"{rel or '(empty path)'}: refused, paths must be relative to the "
                         "repository root (like `pkg/calc.py`).")
