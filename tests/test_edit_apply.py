@@ -124,7 +124,7 @@ def test_whole_file_with_elision_or_fragment_is_refused(repo):
     elided = apply_edits(repo, [Edit("calc.py", "", "def add(a, b):\n    return a + b\n# ... rest unchanged\n", "whole")])
     assert "left out" in elided.errors[0]
     (repo / "big.py").write_text("".join(f"x{i} = {i}\n" for i in range(40)))
-    fragment = apply_edits(repo, [Edit("big.py", "", "x0 = 1\n", "whole")])
+    fragment = apply_edits(repo, [Edit("big.py", "", "".join(f"x{i} = {i}\n" for i in range(10)), "whole")])
     assert "fragment" in fragment.errors[0]
 
 
@@ -138,3 +138,9 @@ def test_reply_to_files_end_to_end(repo):
     reply = "Fix:\n\n./calc.py\n```python\n<<<<<<< SEARCH\n  def add(a, b):\n      return a - b\n=======\n  def add(a, b):\n      return a + b\n>>>>>>> REPLACE\n```\n"
     edits = parse_reply(reply, known_paths=["calc.py", "notes.json"])
     assert apply_edits(repo, edits).ok and (repo / "calc.py").read_text() == FIXED
+
+
+def test_whole_file_unlike_the_current_one_is_refused(repo):
+    (repo / "util.py").write_text("".join(f"def f{i}():\n    return {i}\n" for i in range(4)))
+    result = apply_edits(repo, [Edit("util.py", "", "print(f1())\n", "whole")])
+    assert "shares almost nothing" in result.errors[0]

@@ -113,10 +113,23 @@ def _check_whole(rel: str, cur: FileText | None, new_lines: list[str], number: i
                         f"(`{new_lines[elided[0] - 1].strip()}`) stands for code left out; "
                         "writing it would delete that code. Send the complete file or "
                         "SEARCH/REPLACE blocks.")
+    if _unlike(list(cur.lines), new_lines):
+        raise EditError(f"{rel}: edit {number} gives a whole new text for it that shares almost "
+                        "nothing with the current file; it looks like an example or a different "
+                        "file. Name the file it belongs to, or send SEARCH/REPLACE blocks.")
     if len(cur.lines) >= 20 and len(new_lines) * 2 < len(cur.lines):
         raise EditError(f"{rel}: edit {number} gives {len(new_lines)} lines as the whole file, "
                         f"but the file has {len(cur.lines)}; it looks like a fragment. Send "
                         "SEARCH/REPLACE blocks for the lines to change, or the complete file.")
+
+
+def _unlike(old: list[str], new: list[str]) -> bool:
+    """True when a file of 5+ code lines would be replaced by text sharing under 30% of it."""
+    old_code = [line.strip() for line in old if line.strip()]
+    new_code = [line.strip() for line in new if line.strip()]
+    if len(old_code) < 5:
+        return False
+    return SequenceMatcher(None, old_code, new_code, autojunk=False).ratio() < 0.3
 
 
 def _replaced(rel: str, flines: list[str], search: list[str], rlines: list[str], number: int):
