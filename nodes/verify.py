@@ -9,7 +9,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from benchmark.compare import compare
-from benchmark.runner import run_benchmark
+from benchmark.runner import BenchmarkError, run_benchmark
 from benchmark.scorecard import Scorecard
 from graph.context import Context
 from nodes.support import memory, services
@@ -23,7 +23,10 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     ws, spec, mem = svc.workspace, svc.config.benchmark, memory(runtime, svc)
     ws.apply(cand["diff"])
     before = Scorecard.from_json(state["baseline"])
-    after = run_benchmark(ws.path, spec)
+    try:
+        after = run_benchmark(ws.path, spec)
+    except BenchmarkError as exc:
+        return _broken(state, cand, mem, ws, f"rejected: the benchmark could not run on it: {exc}")
     result = compare(before, after)
     reason = result.reason
     improved = result.improved and _confirmed(ws, spec, result.gained)
@@ -37,6 +40,16 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
                       status="improved" if improved else "failed", reason=reason,
                       points_before=result.before_points, points_after=result.after_points)
     return {"candidate": None, "accepted": cand if improved else None, "attempts": [attempt]}
+
+
+def _broken(state: RyxState, cand, mem, ws, reason: str) -> dict:
+    """A candidate that breaks collection or imports: a failed attempt, its error fed back."""
+    mem.remember_failed_patch(state["weakness"]["test_id"], cand["id"], reason[:2000])
+    ws.reset()
+    points = state["baseline"]["total"]
+    attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
+                      status="failed", reason=reason, points_before=points, points_after=None)
+    return {"candidate": None, "accepted": None, "attempts": [attempt]}
 
 
 def _confirmed(ws, spec, gained: tuple[str, ...]) -> bool:

@@ -119,3 +119,18 @@ def test_sigkill_mid_cycle_then_resume_finishes_with_one_commit(tmp_path):
     worktrees = git(target, "worktree", "list", "--porcelain")
     assert worktrees.count("worktree ") == 1, worktrees
     assert not list((target / ".git").rglob("index.lock"))
+
+
+def test_candidate_that_breaks_collection_is_a_failed_attempt_with_the_error(tmp_path):
+    target = make_target(tmp_path / "proj")
+    broken = sr("calc.py", "def add(a, b):\n    return a - b",
+                "import no_such_module_xyz\n\n\ndef add(a, b):\n    return a + b")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "times": 1, "content": broken},
+                                                {"role": "coding", "content": FIX}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "attempt 1/3: failed: rejected: the benchmark could not run on it" in result.stdout
+    assert "attempt 2/3: improved" in result.stdout
+    assert "no_such_module_xyz" not in git(target, "show", "ryx/improve:calc.py")
