@@ -15,13 +15,16 @@ def split_test_id(test_id: str) -> tuple[str, list[str]]:
     return file, names
 
 
-def test_source(root: Path, test_id: str) -> tuple[str, str]:
+def test_source(root: Path, test_id: str, *, whole_file_up_to: int = MAX_FILE_CHARS) -> tuple[str, str]:
     """(test file path, the test function's source, or the whole file when it is small)."""
     file, names = split_test_id(test_id)
     text = (root / file).read_text(encoding="utf-8", errors="replace")
-    if len(text) <= MAX_FILE_CHARS or not names:
+    if len(text) <= whole_file_up_to or not names:
         return file, text[:MAX_FILE_CHARS]
-    node = _find(ast.parse(text), names)
+    try:
+        node = _find(ast.parse(text), names)
+    except SyntaxError:
+        node = None
     return file, ast.get_source_segment(text, node) if node is not None else text[:MAX_FILE_CHARS]
 
 
@@ -55,6 +58,56 @@ def imported_files(root: Path, source: str) -> list[str]:
             if path and path not in found:
                 found.append(path)
     return found
+
+
+def imported_closure(root: Path, source: str) -> list[str]:
+    """imported_files, plus what the imported packages' __init__.py files import in turn."""
+    found = imported_files(root, source)
+    for path in list(found):
+        if path.endswith("__init__.py"):
+            package = path[: -len("/__init__.py")].replace("/", ".")
+            text = (root / path).read_text(encoding="utf-8", errors="replace")
+            for extra in imported_files(root, _absolute_imports(text, package)):
+                if extra not in found:
+                    found.append(extra)
+    return found
+
+
+def _absolute_imports(text: str, package: str) -> str:
+    """Rewrite `from .x import y` as `from package.x import y` so imported_files can follow it."""
+    return text.replace("from . import", f"from {package} import").replace("from .", f"from {package}.")
+
+
+def suspects(root: Path, test_file: str, test_src: str, failure_files: list[str]) -> list[str]:
+    """Target files most likely at fault: traceback frames, then definers of what the test calls."""
+    imported = [p for p in imported_closure(root, test_src) if p != test_file]
+    called = _called_names(test_src)
+    definers = sorted((p for p in imported if _defines(root / p, called)),
+                      key=lambda p: -_defines(root / p, called))
+    frames = [f for f in failure_files if f != test_file and (root / f).is_file()]
+    return list(dict.fromkeys(frames + definers + imported))
+
+
+def _called_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.id if isinstance(func, ast.Name) else getattr(func, "attr", ""))
+    return names - {""}
+
+
+def _defines(path: Path, names: set[str]) -> int:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except SyntaxError:
+        return 0
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+    return len(defined & names)
 
 
 def _module_file(root: Path, module: str) -> str | None:

@@ -20,6 +20,7 @@ class Weakness(TypedDict):
     test_source: str
     failure: str
     diagnosis: str
+    suspects: list[str]
 
 
 class Research(TypedDict):

@@ -15,21 +15,18 @@ from benchmark.integrity import protected_violations
 from graph.context import Context
 from graph.policy import position
 from nodes.support import ask, format_attempts, guidance, load_prompt, memory, render, services
-from ryx.codectx import format_files, imported_files, read_files
+from ryx.codectx import format_files, read_files, test_source
 from skills.edit import EditError, apply_edits, parse_reply
 from state import Attempt, Candidate, RyxState
+
+SMALL_FAILURE_CHARS = 600
 
 
 def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     weakness, attempts = state["weakness"], state.get("attempts") or []
     approach, attempt = position(attempts)
-    files = _context_files(svc, state)
-    reply = ask(svc, "coding", load_prompt(__file__, f"system_{edit_format(svc)}.md"),
-                render(load_prompt(__file__, "user.md"), **weakness, files=format_files(files),
-                       plan=(state.get("research") or {}).get("plan", "(none)"),
-                       attempts=format_attempts(attempts, detail=True),
-                       notes=guidance(runtime, svc, weakness["test_id"])))
+    reply, files = _ask_for_edit(svc, runtime, state)
     outcome = _apply(svc, reply, list(files), memory(runtime, svc), weakness["test_id"])
     if isinstance(outcome, str):
         svc.workspace.reset()
@@ -47,15 +44,34 @@ def edit_format(svc) -> str:
     return "whole_file" if svc.ctx.coding_model.startswith("embedded:") else "search_replace"
 
 
-def _context_files(svc, state: RyxState) -> dict[str, str]:
+def _ask_for_edit(svc, runtime, state: RyxState) -> tuple[str, dict[str, str]]:
+    """The coding model's reply, and the files it was shown (whole-file mode: one file, short prompt)."""
+    weakness, attempts = state["weakness"], state.get("attempts") or []
+    fmt = edit_format(svc)
+    if fmt == "whole_file":
+        files = _context_files(svc, state, limit=1)
+        _, function = test_source(svc.workspace.path, weakness["test_id"], whole_file_up_to=0)
+        user = render(load_prompt(__file__, "user_whole_file.md"), test_source=function,
+                      failure=weakness["failure"][:SMALL_FAILURE_CHARS], files=format_files(files),
+                      path=next(iter(files), "the file"))
+    else:
+        files = _context_files(svc, state, limit=svc.config.context_files)
+        user = render(load_prompt(__file__, "user.md"), **weakness, files=format_files(files),
+                      plan=(state.get("research") or {}).get("plan", "(none)"),
+                      attempts=format_attempts(attempts, detail=True),
+                      notes=guidance(runtime, svc, weakness["test_id"]))
+    return ask(svc, "coding", load_prompt(__file__, f"system_{fmt}.md"), user), files
+
+
+def _context_files(svc, state: RyxState, limit: int) -> dict[str, str]:
     weakness = state["weakness"]
-    paths = imported_files(svc.workspace.path, weakness["test_source"])
+    paths = list(weakness.get("suspects") or [])
     for source in (state.get("research") or {}).get("sources", []):
         repo, _, rest = source.partition(":")
         if repo == "target":
             paths.append(rest.rsplit(":", 1)[0])
     paths = [p for p in dict.fromkeys(paths) if not protected_violations([p], svc.config.benchmark)]
-    return read_files(svc.workspace.path, paths, svc.config.context_files)
+    return read_files(svc.workspace.path, paths, limit)
 
 
 def _apply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context
 from nodes.support import ask, load_prompt, memory, render, services
-from ryx.codectx import test_source
+from ryx.codectx import suspects, test_source
 from ryx.scoring import failure_output
 from skills.heal import feedback_for_model, summarize_pytest_output
 from state import RyxState, Weakness
@@ -24,13 +24,17 @@ def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
     if choice is None:
         return {"outcome": {"kind": "idle", "summary": _idle_reason(card, parked), "commit": None}}
     test_id, info = choice
-    file, source = test_source(svc.workspace.path, test_id)
+    root = svc.workspace.path
+    file, source = test_source(root, test_id)
     output = failure_output(svc.workspace, svc.config.benchmark, test_id)
-    failure = feedback_for_model(summarize_pytest_output(output)) or output[-1500:]
+    failures = summarize_pytest_output(output)
+    failure = feedback_for_model(failures) or output[-1500:]
+    whole = (root / file).read_text(encoding="utf-8", errors="replace")
     weakness = Weakness(category=info["category"], test_id=test_id, points=info["points"],
-                        test_file=file, test_source=source, failure=failure, diagnosis="")
+                        test_file=file, test_source=source, failure=failure, diagnosis="",
+                        suspects=suspects(root, file, whole, [f.file for f in failures if f.file]))
     weakness["diagnosis"] = ask(svc, "reasoning", load_prompt(__file__, "system.md"),
-                                render(load_prompt(__file__, "user.md"), **weakness))
+                                render(load_prompt(__file__, "user.md"), **weakness)).strip()
     return {"weakness": weakness}
 
 
