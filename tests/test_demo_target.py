@@ -14,6 +14,7 @@ import pytest
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_target"
 
 EXPECTED_FAILING = {
+    "benchmark/test_money.py::test_add_cents",
     "benchmark/test_parsing.py::test_duplicate_skus_add_up",
     "benchmark/test_parsing.py::test_price_is_exact_to_the_cent",
     "benchmark/test_parsing.py::test_price_with_currency_sign",
@@ -47,6 +48,7 @@ def test_exactly_the_known_bugs_fail(demo: Path) -> None:
     failed, passed, output = run_pytest(demo)
     assert failed == EXPECTED_FAILING, output
     assert len(passed) == 15, output
+    assert len(failed) == 6, output
     assert "warning" not in output.lower(), output  # the points marker is registered
 
 
