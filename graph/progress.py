@@ -24,7 +24,8 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
         w = update.get("weakness")
         if not w:
             return f"  {update['outcome']['summary']}"
-        return f"  weakness: {w['category']} - {w['test_id']} ({w['points']} points)"
+        unit = "point" if w["points"] == 1 else "points"
+        return f"  weakness: {w['category']} - {w['test_id']} ({w['points']} {unit})"
     if node in ("local_research", "online_research", "rethink"):
         r = update["research"]
         return f"  approach {r['approach']}/3 ({r['kind']}): {r['status']}, {len(r['sources'])} source(s)"
