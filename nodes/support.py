@@ -67,11 +67,13 @@ def render(template: str, **values: Any) -> str:
     return template.format(**values)
 
 
-def ask(svc: Services, role: str, system: str, user: str) -> str:
-    """One call of the role's model; returns the reply text."""
+def ask(svc: Services, role: str, system: str, user: str, temperature: float | None = None) -> str:
+    """One call of the role's model (at another sampling temperature if given); the reply text."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
     model = svc.pool.for_role(role)
+    if temperature is not None and "temperature" in type(model).model_fields:
+        model = model.model_copy(update={"temperature": temperature})
     reply = model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
     content = reply.content
     if isinstance(content, list):

@@ -60,7 +60,13 @@ def _ask_for_edit(svc, runtime, state: RyxState) -> tuple[str, dict[str, str]]:
                       plan=(state.get("research") or {}).get("plan", "(none)"),
                       attempts=format_attempts(attempts, detail=True),
                       notes=guidance(runtime, svc, weakness["test_id"]))
-    return ask(svc, "coding", load_prompt(__file__, f"system_{fmt}.md"), user), files
+    temperature = retry_temperature(svc.pool.settings.temperature, len(attempts))
+    return ask(svc, "coding", load_prompt(__file__, f"system_{fmt}.md"), user, temperature), files
+
+
+def retry_temperature(base: float, failures: int) -> float:
+    """Each try of an approach samples hotter (base, +0.3, +0.6), so retries are not the same patch."""
+    return round(min(1.0, base + 0.3 * (failures % 3)), 2)
 
 
 def _context_files(svc, state: RyxState, limit: int) -> dict[str, str]:
