@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 from ryx.errors import EXIT_OK, RyxError
 
 COMMANDS = ("improve", "stop", "status", "report", "approvals", "approve", "reject", "note",

@@ -22,12 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from loop_helpers import make_target, reasoning_lines, replay_file, sr  # noqa: E402
+
 import benchmark.runner  # noqa: E402
 import nodes.verify  # noqa: E402
 import ryx.scoring  # noqa: E402
 from graph.run import build_parser  # noqa: E402
 from graph.session import Session  # noqa: E402
-from loop_helpers import make_target, reasoning_lines, replay_file, sr  # noqa: E402
 
 FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
 BENCH_SECONDS: list[float] = []

@@ -10,7 +10,15 @@ import time
 
 from fake_ollama import FakeOllama
 from loop_helpers import (
-    RYX_ROOT, cli_env, git, improve_args, make_target, reasoning_lines, replay_file, run_cli, sr,
+    RYX_ROOT,
+    cli_env,
+    git,
+    improve_args,
+    make_target,
+    reasoning_lines,
+    replay_file,
+    run_cli,
+    sr,
     user_view,
 )
 

@@ -9,8 +9,18 @@ import sys
 import time
 
 from loop_helpers import (
-    BENCH, CALC, PYPROJECT, cli_env, git, improve_args, make_target, reasoning_lines,
-    replay_file, run_cli, sr, user_view,
+    BENCH,
+    CALC,
+    PYPROJECT,
+    cli_env,
+    git,
+    improve_args,
+    make_target,
+    reasoning_lines,
+    replay_file,
+    run_cli,
+    sr,
+    user_view,
 )
 
 FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")

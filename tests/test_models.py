@@ -7,13 +7,19 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_ollama import FakeOllama, fake_ollama  # noqa: F401
+from fake_ollama import FakeOllama
 
 from ryx import embedded
 from ryx.errors import ConfigError, EnvironmentMissing, UsageError
 from ryx.models import (
-    DEFAULT_OLLAMA, ROLES, ModelPool, ModelSettings, check_available, describe_choice,
-    resolve_specs, split_spec,
+    DEFAULT_OLLAMA,
+    ROLES,
+    ModelPool,
+    ModelSettings,
+    check_available,
+    describe_choice,
+    resolve_specs,
+    split_spec,
 )
 
 

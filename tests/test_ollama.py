@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from fake_ollama import FakeOllama, fake_ollama  # noqa: F401
+from fake_ollama import FakeOllama
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from ryx.models import ModelPool, ModelSettings, resolve_specs, unload_ollama_models

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ollama
 import pytest
-from fake_ollama import FakeOllama, fake_ollama  # noqa: F401
+from fake_ollama import FakeOllama
 
 from ryx.ollama import request_json
 

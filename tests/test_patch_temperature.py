@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from fake_ollama import FakeOllama
+
 from nodes.patch import retry_temperature
 from nodes.support import ask
 from ryx.models import ModelPool, ModelSettings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
