@@ -1,14 +1,21 @@
-"""`python -m benchmark [--target DIR] [--json]`: score a target's points benchmark."""
+"""`python -m benchmark [--target DIR] [--json] [--db FILE] [--no-save]`: score a target.
+
+Every scorecard is stored in the checkpoint database (the history `ryx report` draws); the
+table shows the change in points since the last stored run of the same target.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmark.runner import run_benchmark
+from benchmark.scorecard import Scorecard, ScorecardError
 from ryx.config import load_config
 from ryx.errors import EXIT_ENVIRONMENT, EXIT_STOPPED, RyxError
 
@@ -17,7 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         target = _target(args.target)
-        card = run_benchmark(target, load_config(target).benchmark)
+        spec = load_config(target).benchmark
+        card = run_benchmark(target, spec)
+        previous = _record(args, target, card, _env_key(spec))
     except RyxError as exc:
         print(f"ryx: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -28,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(card.to_json(), indent=2))
     else:
         print(f"{target}  tree {card.tree[:12]}  {card.duration_s:.1f}s")
-        print(card.render_table())
+        print(card.render_table(_card(previous)))
+        print(_history_line(previous, args))
     return 0
 
 
@@ -39,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", default=".", metavar="DIR",
                         help="root of the project to score (default: current directory)")
     parser.add_argument("--json", action="store_true", help="print the scorecard JSON")
+    parser.add_argument("--db", metavar="FILE",
+                        help="checkpoint database holding the scorecard history "
+                             "(default checkpoints/ryx.sqlite, or under $RYX_HOME)")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not store this scorecard (still compared with the last stored one)")
     return parser
 
 
@@ -50,6 +65,58 @@ def _target(raw: str) -> Path:
             "benchmark.", exit_code=EXIT_ENVIRONMENT,
         )
     return path.resolve()
+
+
+def _db_path(raw: str | None) -> Path:
+    from graph.context import default_db
+
+    return Path(raw or default_db()).expanduser().resolve()
+
+
+def _env_key(spec: Any) -> str:
+    from ryx.scoring import env_key
+
+    return env_key(spec)
+
+
+def _record(args: argparse.Namespace, target: Path, card: Scorecard, env: str) -> dict | None:
+    """The target's latest stored history entry (None: none yet); stores `card` unless --no-save.
+
+    The database is opened shared, so this works while a loop holds it.
+    """
+    path = _db_path(args.db)
+    if args.no_save and not path.exists():
+        return None
+    from ryx.checkpoints import open_database
+    from ryx.memory import Memory
+
+    with open_database(path, exclusive=False) as db:
+        memory = Memory(db.store, target)
+        history = memory.history()
+        if not args.no_save:
+            memory.save_scorecard(card.to_json(), env, cycle=None)
+    return history[-1] if history else None
+
+
+def _card(entry: dict | None) -> Scorecard | None:
+    if entry is None:
+        return None
+    try:
+        return Scorecard.from_json(entry["scorecard"])
+    except ScorecardError as exc:
+        print(f"ryx: the last stored scorecard is unreadable ({exc}); showing no change.", file=sys.stderr)
+        return None
+
+
+def _history_line(previous: dict | None, args: argparse.Namespace) -> str:
+    saved = "not stored (--no-save)" if args.no_save else f"stored in {_db_path(args.db)}"
+    if previous is None:
+        return f"no earlier stored run of this target to compare with; {saved}"
+    card = previous["scorecard"]
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(previous.get("at", 0)))
+    cycle = f", cycle {previous['cycle']}" if previous.get("cycle") is not None else ""
+    return (f"change since {when} ({card['total']}/{card['max']} points, "
+            f"tree {card['tree'][:12]}{cycle}); {saved}")
 
 
 if __name__ == "__main__":
