@@ -78,6 +78,7 @@ def status(args: argparse.Namespace) -> int:
         _print_records("approvals", mem.all("approvals"), "{id} {status} {kind}: {test_id} {before} -> {after} points")
         _print_records("tickets", mem.all("tickets"), "{id} {status}: {test_id} ({category}), cycle {cycle}")
         _print_records("parked", mem.all("parked"), "{key} (ticket {ticket})")
+        _print_records("quarantined (flaky)", mem.all("quarantine"), "{key}: {reason}")
     return EXIT_OK
 
 
@@ -127,10 +128,18 @@ def note(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    """Chart (PNG) and summary (Markdown) of the stored scorecards, beside the database."""
     from graph.report import write_report
 
     target, database = _open(args)
     with database as db:
-        path = write_report(Memory(db.store, target), target, db.path.parent)
-    print(f"report written: {path}")
+        written = write_report(Memory(db.store, target), target, db.path.parent)
+        where = db.path
+    if written is None:
+        print(f"no scorecard stored for {target} in {where} yet, so no report was written. "
+              f"Run `ryx benchmark --target {target}` or `ryx improve --target {target}` first "
+              "(with the same --db), then `ryx report` again.")
+        return EXIT_OK
+    print(f"chart written: {written.chart}")
+    print(f"report written: {written.markdown}")
     return EXIT_OK

@@ -27,11 +27,14 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
         after = run_benchmark(ws.path, spec)
     except BenchmarkError as exc:
         return _broken(state, cand, mem, ws, f"rejected: the benchmark could not run on it: {exc}")
-    result = compare(before, after)
-    reason = result.reason
-    improved = result.improved and _confirmed(ws, spec, result.gained)
-    if result.improved and not improved:
-        reason = f"rejected: the gain did not hold on a re-run (flaky): {', '.join(result.gained)}"
+    quarantined = set(mem.all("quarantine"))
+    result = compare(before, after, quarantined=quarantined)
+    flaky = _flaky(ws, spec, after, (*result.gained, *result.regressions)) if result.gained else set()
+    if flaky:
+        _quarantine(mem, flaky, state.get("cycle"))
+        result = compare(before, after, quarantined=quarantined | flaky)
+    reason = result.reason + (f"; quarantined as flaky: {', '.join(sorted(flaky))}" if flaky else "")
+    improved = result.improved
     if not improved:
         reason += _feedback(after, weakness["test_id"])
         mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000])
@@ -52,14 +55,19 @@ def _broken(state: RyxState, cand, mem, ws, reason: str) -> dict:
     return {"candidate": None, "accepted": None, "attempts": [attempt]}
 
 
-def _confirmed(ws, spec, gained: tuple[str, ...]) -> bool:
+def _flaky(ws, spec, after: Scorecard, changed: tuple[str, ...]) -> set[str]:
+    """Tests whose outcome flips when re-run on this same tree (benchmark.confirm_runs times)."""
+    flips: set[str] = set()
     for _ in range(spec.confirm_runs):
-        rerun = run_benchmark(ws.path, spec, only=list(gained))
-        if any(rerun.tests[t].outcome != "passed" for t in gained if t in rerun.tests):
-            return False
-        if any(t not in rerun.tests for t in gained):
-            return False
-    return True
+        rerun = run_benchmark(ws.path, spec, only=list(changed))
+        flips |= {t for t in changed if t not in rerun.tests or rerun.tests[t].outcome != after.tests[t].outcome}
+    return flips
+
+
+def _quarantine(mem, flaky: set[str], cycle: int | None) -> None:
+    """Flaky tests are left out of both sides of every later comparison, and reported."""
+    for test_id in flaky:
+        mem.put("quarantine", test_id, {"reason": "its outcome flipped on an unchanged tree", "cycle": cycle})
 
 
 def _feedback(after: Scorecard, test_id: str) -> str:

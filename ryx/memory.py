@@ -12,7 +12,7 @@ from typing import Any
 
 from langgraph.store.base import BaseStore
 
-KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads")
+KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads", "quarantine")
 
 
 def target_key(root: Path | str) -> str:

@@ -144,3 +144,34 @@ def test_candidate_that_breaks_collection_is_a_failed_attempt_with_the_error(tmp
     assert "attempt 1/3: failed: rejected: the benchmark could not run on it" in result.stdout
     assert "attempt 2/3: improved" in result.stdout
     assert "no_such_module_xyz" not in git(target, "show", "ryx/improve:calc.py")
+
+
+FLAKY_TEST = '''
+
+@pytest.mark.points(3, category="math")
+def test_flaky():
+    """Fails, then passes, then fails...: its outcome flips with every run."""
+    from pathlib import Path
+    counter = Path({counter!r})
+    runs = int(counter.read_text()) + 1 if counter.exists() else 1
+    counter.write_text(str(runs))
+    assert runs % 2 == 0
+'''
+
+
+def test_a_flaky_gain_is_detected_quarantined_and_never_lands(tmp_path):
+    bench = BENCH + FLAKY_TEST.format(counter=str(tmp_path / "flaky-runs"))
+    target = make_target(tmp_path / "proj", {"calc.py": CALC, "benchmark/test_calc.py": bench,
+                                              "pyproject.toml": PYPROJECT})
+    harmless = sr("calc.py", "def mul(a, b):", "def mul(a, b):  # multiply")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": harmless}, *reasoning_lines()])
+    db = tmp_path / "db.sqlite"
+
+    result = run_cli(improve_args(target, replay, db), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "quarantined as flaky: benchmark/test_calc.py::test_flaky" in result.stdout
+    assert "improved" not in result.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
+    status = run_cli(["status", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
+    assert "quarantined (flaky): 1" in status.stdout and "test_flaky" in status.stdout

@@ -19,8 +19,9 @@ from state import RyxState, Weakness
 def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     card = state["baseline"]
-    parked = memory(runtime, svc).all("parked")
-    choice = choose(card, set(parked), state.get("focus_category"))
+    mem = memory(runtime, svc)
+    parked = mem.all("parked")
+    choice = choose(card, set(parked) | set(mem.all("quarantine")), state.get("focus_category"))
     if choice is None:
         return {"outcome": {"kind": "idle", "summary": _idle_reason(card, parked), "commit": None}}
     test_id, info = choice
@@ -39,7 +40,7 @@ def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
 
 
 def choose(card: dict, parked: set[str], focus: str | None) -> tuple[str, dict] | None:
-    """The failing, unparked test of the weakest category (focus first), or None."""
+    """The failing test of the weakest category (focus first), skipping parked and flaky ones."""
     failing = {tid: t for tid, t in card["tests"].items()
                if t["earned"] < t["points"] and tid not in parked}
     if not failing:
