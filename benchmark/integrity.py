@@ -31,6 +31,7 @@ _PYTEST_CONFIG = ("pytest.ini", "tox.ini", "setup.cfg")
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "venv", "node_modules", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", ".tox"}
 _TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
+_TEST_DIRS = frozenset({"test", "tests", "testing"})
 
 # (path) -> (text before, text after); None where the file does not exist on that side.
 TextPair = Callable[[str], tuple[str | None, str | None]]
@@ -79,9 +80,16 @@ def _normalise(path: str) -> str:
     return text
 
 
+def is_test_path(path: str) -> bool:
+    """In all-tests mode the benchmark is every test file and everything in a test folder
+    (helpers like tests/common.py decide outcomes too)."""
+    parts = PurePosixPath(path).parts
+    return bool(_TEST_FILE.match(parts[-1])) or any(p in _TEST_DIRS for p in parts[:-1])
+
+
 def _in_benchmark(path: str, spec: BenchSpec) -> bool:
-    if not spec.paths:  # all-tests mode: every test file is the benchmark
-        return bool(_TEST_FILE.match(PurePosixPath(path).name))
+    if not spec.paths:  # all-tests mode
+        return is_test_path(path)
     for bench in spec.paths:
         bench = _normalise(bench).rstrip("/").split("::", 1)[0]
         if bench in ("", ".") or path == bench or path.startswith(bench + "/"):
@@ -142,7 +150,7 @@ def benchmark_files(root: Path, spec: BenchSpec) -> list[Path]:
         for bench in spec.paths:
             found.update(_files_under(root / bench.split("::", 1)[0]))
     else:
-        found.update(p for p in _files_under(root) if _TEST_FILE.match(p.name))
+        found.update(p for p in _files_under(root) if is_test_path(p.relative_to(root).as_posix()))
     for name in ("conftest.py", *_PYTEST_CONFIG):
         if (root / name).is_file():
             found.add(root / name)

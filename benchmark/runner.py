@@ -171,8 +171,11 @@ def _execute(cmd: list[str], root: Path, spec: BenchSpec, log_path: Path,
     with ExitStack() as files:
         log = files.enter_context(open(log_path, "wb"))
         out = files.enter_context(open(stdout_path, "wb")) if stdout_path else log
+        env = scrubbed_env(root)
+        if not spec.autoload_plugins:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         proc = subprocess.Popen(
-            cmd, cwd=root, env=scrubbed_env(root), stdin=subprocess.DEVNULL, stdout=out,
+            cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT if out is log else log, start_new_session=True,
         )
         timed_out = False
@@ -219,6 +222,9 @@ _EXIT_NAMES = {2: "interrupted, e.g. a collection error", 3: "internal error", 4
 
 def _no_tests_message(ctx: _Context) -> str:
     where = ", ".join(ctx.targets) or str(ctx.root)
+    if not ctx.spec.paths:
+        return (f"no tests were collected in {ctx.root} (every test counts 1 point in this mode). "
+                "Add pytest tests, or set benchmark.paths in ryx.toml to where they are.")
     return (
         f"no points-marked tests were found under {where} in {ctx.root}. Mark benchmark tests "
         "with @pytest.mark.points(N, category='edit_success') (N a whole number), or set "

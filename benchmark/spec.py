@@ -22,3 +22,10 @@ class BenchSpec:
     command: str | None = None
     confirm_runs: int = 1
     protected: tuple[str, ...] = field(default_factory=tuple)
+    plugin_autoload: bool | None = None
+
+    @property
+    def autoload_plugins(self) -> bool:
+        """Load installed pytest plugins? By default only under the target's own `python`:
+        Ryx's interpreter holds Ryx's plugins (langsmith, anyio), which cost ~2 s a run."""
+        return self.python is not None if self.plugin_autoload is None else self.plugin_autoload

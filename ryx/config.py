@@ -47,6 +47,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "benchmark": {
         "paths": list, "test_timeout_s": (int, float), "run_timeout_s": (int, float),
         "memory_mb": int, "python": str, "command": str, "confirm_runs": int,
+        "plugin_autoload": bool,
     },
     "paths": {"protected": list, "safe": list},
     "models": {role: str for role in ROLES},

@@ -192,3 +192,14 @@ def test_benchmark_files_hash_follows_the_benchmark_files_only(tmp_path: Path) -
     assert second != first
     (tmp_path / "bench" / "test_a.py").write_text("x = 2\n")
     assert benchmark_files_hash(tmp_path, spec) != second
+
+
+def test_all_tests_mode_protects_helpers_in_test_folders():
+    from benchmark.integrity import protected_violations
+    from benchmark.spec import BenchSpec
+
+    spec = BenchSpec(paths=())
+    assert protected_violations(["test/common.py"], spec)
+    assert protected_violations(["pkg/tests/helpers/data.json"], spec)
+    assert protected_violations(["src/test_things.py"], spec)
+    assert not protected_violations(["src/testament.py"], spec)

@@ -1,0 +1,102 @@
+"""Approvals: `ryx approve` merges into the user's branch, `ryx reject` reverts on ryx/improve,
+and an interactive run asks its questions through LangGraph interrupts."""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
+from langgraph.types import Command
+
+from graph.builder import build_graph
+from graph.context import Context
+from loop_helpers import (
+    git, improve_args, make_target, reasoning_lines, replay_file, run_cli, sr,
+)
+from ryx.memory import Memory
+
+FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
+
+
+def _landed(tmp_path):
+    target = make_target(tmp_path / "proj")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+    db = tmp_path / "db.sqlite"
+    result = run_cli(improve_args(target, replay, db), tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    listing = run_cli(["approvals", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
+    line = next(ln for ln in listing.stdout.splitlines() if "pending core" in ln)
+    return target, db, line.split()[0]
+
+
+def test_approve_merges_the_improvement_into_the_checked_out_branch(tmp_path):
+    target, db, approval = _landed(tmp_path)
+    assert "return a - b" in (target / "calc.py").read_text()
+
+    result = run_cli(["approve", approval, "--target", str(target), "--db", str(db)], tmp_path / "home",
+                     module="graph.cli")
+
+    assert result.returncode == 0, result.stderr
+    assert "merged" in result.stdout and "main" in result.stdout
+    assert "return a + b" in (target / "calc.py").read_text()
+    assert git(target, "rev-parse", "main") == git(target, "rev-parse", "ryx/improve")
+
+
+def test_reject_reverts_on_ryx_improve_and_leaves_the_user_alone(tmp_path):
+    target, db, approval = _landed(tmp_path)
+    head = git(target, "rev-parse", "main")
+
+    result = run_cli(["reject", approval, "--target", str(target), "--db", str(db)], tmp_path / "home",
+                     module="graph.cli")
+
+    assert result.returncode == 0, result.stderr
+    assert "return a - b" in git(target, "show", "ryx/improve:calc.py")
+    assert git(target, "rev-parse", "main") == head
+    unknown = run_cli(["approve", "nope", "--target", str(target), "--db", str(db)], tmp_path / "home",
+                      module="graph.cli")
+    assert unknown.returncode == 2 and "no approval 'nope'" in unknown.stderr
+
+
+def _interactive(tmp_path, lines):
+    target = make_target(tmp_path / "proj")
+    replay = str(replay_file(tmp_path / "r.jsonl", [*lines, *reasoning_lines()]))
+    spec = f"replay:{replay}"
+    ctx = Context(target=str(target), db=str(tmp_path / "db.sqlite"), intent_model=spec, reasoning_model=spec,
+                  coding_model=spec, supervisor_model=spec, interactive=True, offline=True)
+    store = InMemoryStore()
+    graph = build_graph().compile(checkpointer=InMemorySaver(), store=store)
+    return target, ctx, graph, Memory(store, target)
+
+
+def test_an_interactive_run_asks_to_merge_and_merges_on_yes(tmp_path):
+    target, ctx, graph, mem = _interactive(tmp_path, [{"role": "coding", "content": FIX}])
+    config = {"configurable": {"thread_id": "t"}}
+
+    graph.invoke({}, config, context=ctx)
+    (question,) = graph.get_state(config).interrupts
+    assert question.value["kind"] == "merge" and "Merge it into your branch now?" in question.value["question"]
+    assert "return a - b" in (target / "calc.py").read_text()
+    graph.invoke(Command(resume={question.id: "y"}), config, context=ctx)
+
+    assert "return a + b" in (target / "calc.py").read_text()
+    (record,) = mem.all("approvals").values()
+    assert record["status"] == "merged"
+    assert git(target, "rev-list", "--count", "main").strip() == "2"
+
+
+def test_an_interactive_escalation_takes_a_note_and_unparks(tmp_path):
+    wrong = [{"role": "coding", "times": 1, "content": sr("calc.py", "    return a - b", f"    return a * b + 10 + {k}")}
+             for k in range(9)]
+    target, ctx, graph, mem = _interactive(tmp_path, wrong)
+    config = {"configurable": {"thread_id": "t"}}
+
+    graph.invoke({}, config, context=ctx)
+    (question,) = graph.get_state(config).interrupts
+    assert question.value["kind"] == "escalation"
+    assert mem.all("parked") and list(mem.all("tickets").values())[0]["status"] == "open"
+    graph.invoke(Command(resume={question.id: "add must return the sum of a and b"}), config, context=ctx)
+
+    test_id = "benchmark/test_calc.py::test_add"
+    assert mem.get("notes", test_id)["text"] == "add must return the sum of a and b"
+    assert not mem.all("parked")
+    assert list(mem.all("tickets").values())[0]["status"] == "answered"
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
