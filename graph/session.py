@@ -66,7 +66,8 @@ class Session:
         done = 0
         while self.args.infinite or done < self.args.cycles:
             outcome = self._one_cycle(graph, config, ctx)
-            mem.put("threads", thread, {"target": str(target), "cycles": self.tally.cycles})
+            cycle = graph.get_state(config).values.get("cycle", 0)
+            mem.put("threads", thread, {"target": str(target), "cycles": cycle})
             prune_thread(db.saver, thread)
             done += 1
             if outcome and outcome["kind"] == "stopped":
