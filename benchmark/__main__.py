@@ -11,22 +11,24 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard, ScorecardError
+from benchmark.spec import BenchSpec
 from ryx.config import load_config
 from ryx.errors import EXIT_ENVIRONMENT, EXIT_STOPPED, RyxError
+
+if TYPE_CHECKING:  # LangGraph's store: imported only when the history is used
+    from ryx.memory import Memory
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        target = _target(args.target)
-        spec = load_config(target).benchmark
-        card = run_benchmark(target, spec)
-        previous = _record(args, target, card, _env_key(spec))
+        target, card, previous = _score(args)
     except RyxError as exc:
         print(f"ryx: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -40,6 +42,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(card.render_table(_card(previous)))
         print(_history_line(previous, args))
     return 0
+
+
+def _score(args: argparse.Namespace) -> tuple[Path, Scorecard, dict | None]:
+    """(the target, its new scorecard, the target's latest stored history entry before it, if any).
+
+    The database is opened before the run, so a damaged one fails fast, and shared, so this
+    works while a loop holds it.
+    """
+    target = _target(args.target)
+    spec = load_config(target).benchmark
+    with ExitStack() as stack:
+        memory = _memory(stack, args, target)
+        history = memory.history() if memory else []
+        card = run_benchmark(target, spec)
+        if memory and not args.no_save:
+            memory.save_scorecard(card.to_json(), _env_key(spec), cycle=None)
+    return target, card, (history[-1] if history else None)
+
+
+def _memory(stack: ExitStack, args: argparse.Namespace, target: Path) -> Memory | None:
+    """The target's memory in the database; None with --no-save and no database yet."""
+    path = _db_path(args.db)
+    if args.no_save and not path.exists():
+        return None
+    from ryx.checkpoints import open_database
+    from ryx.memory import Memory
+
+    db = stack.enter_context(open_database(path, exclusive=False))
+    return Memory(db.store, target)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,29 +104,10 @@ def _db_path(raw: str | None) -> Path:
     return Path(raw or default_db()).expanduser().resolve()
 
 
-def _env_key(spec: Any) -> str:
+def _env_key(spec: BenchSpec) -> str:
     from ryx.scoring import env_key
 
     return env_key(spec)
-
-
-def _record(args: argparse.Namespace, target: Path, card: Scorecard, env: str) -> dict | None:
-    """The target's latest stored history entry (None: none yet); stores `card` unless --no-save.
-
-    The database is opened shared, so this works while a loop holds it.
-    """
-    path = _db_path(args.db)
-    if args.no_save and not path.exists():
-        return None
-    from ryx.checkpoints import open_database
-    from ryx.memory import Memory
-
-    with open_database(path, exclusive=False) as db:
-        memory = Memory(db.store, target)
-        history = memory.history()
-        if not args.no_save:
-            memory.save_scorecard(card.to_json(), env, cycle=None)
-    return history[-1] if history else None
 
 
 def _card(entry: dict | None) -> Scorecard | None:

@@ -105,3 +105,11 @@ def test_no_save_stores_nothing_but_still_compares(tmp_path: Path) -> None:
     again = _cli("--target", str(target), "--db", str(db), "--no-save", home=tmp_path / "home")
     assert "total               4/5  (±0)" in again.stdout and "not stored" in again.stdout
     assert len(_stored(db, target)) == 1
+
+
+def test_a_damaged_database_fails_before_the_run_with_what_to_do(tmp_path: Path) -> None:
+    db = tmp_path / "broken.sqlite"
+    db.write_bytes(b"not a database" * 100)
+    done = _cli("--target", str(_git_target(tmp_path / "t")), "--db", str(db), home=tmp_path / "home")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "is damaged" in done.stderr and "--db FILE" in done.stderr
