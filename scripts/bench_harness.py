@@ -60,7 +60,7 @@ def make_target(root: Path) -> BenchSpec:
 def time_plain(root: Path, spec: BenchSpec) -> float:
     """Plain pytest with the harness's plugin setting, so both load the same plugins."""
     env = scrubbed_env(root)
-    if not getattr(spec, "autoload_plugins", True):  # BenchSpec without the setting: autoload
+    if not spec.autoload_plugins:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "pytest", *spec.paths, "-p", "no:cacheprovider", "-q"],
