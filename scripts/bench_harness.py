@@ -112,12 +112,32 @@ def clone(source: Path, into: Path) -> Path:
     return into
 
 
+THIRDPARTY = Path(__file__).resolve().parent.parent / "tests" / "data" / "thirdparty" / "tabulate-0.9.0"
+
+
+def unpack_thirdparty(into: Path) -> Path:
+    """tabulate 0.9.0's own test suite (vendored sdist) as a git repo scored one point per test."""
+    import tarfile
+
+    with tarfile.open(THIRDPARTY / "tabulate-0.9.0.tar.gz") as archive:
+        archive.extractall(into, filter="data")
+    root = into / "tabulate-0.9.0"
+    (root / "ryx.toml").write_text("[benchmark]\npaths = []\n")
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=bench", "-c", "user.email=bench@localhost",
+                                                 "commit", "-q", "-m", "tabulate 0.9.0"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True)
+    return root
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", type=Path, help="a real target (default: a generated one)")
+    parser.add_argument("--target", type=Path, help="a real target (default: tabulate's own test suite)")
+    parser.add_argument("--generated", action="store_true", help="a generated 60-test target instead")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ryx-bench-harness-") as tmp:
+        if not args.target and not args.generated:
+            args.target = unpack_thirdparty(Path(tmp) / "thirdparty")
         if args.target:
             from ryx.config import load_config
 
