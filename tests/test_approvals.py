@@ -6,15 +6,20 @@ from __future__ import annotations
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command
+from loop_helpers import (
+    FIX,
+    git,
+    improve_args,
+    make_target,
+    reasoning_lines,
+    replay_file,
+    run_cli,
+    sr,
+)
 
 from graph.builder import build_graph
 from graph.context import Context
-from loop_helpers import (
-    git, improve_args, make_target, reasoning_lines, replay_file, run_cli, sr,
-)
 from ryx.memory import Memory
-
-FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
 
 
 def _landed(tmp_path):

@@ -10,6 +10,7 @@ import time
 
 from fake_ollama import FakeOllama
 from loop_helpers import (
+    FIX,
     RYX_ROOT,
     cli_env,
     git,
@@ -21,8 +22,6 @@ from loop_helpers import (
     sr,
     user_view,
 )
-
-FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
 
 
 def _replay(tmp_path):

@@ -11,6 +11,7 @@ import time
 from loop_helpers import (
     BENCH,
     CALC,
+    FIX,
     PYPROJECT,
     cli_env,
     git,
@@ -22,8 +23,6 @@ from loop_helpers import (
     sr,
     user_view,
 )
-
-FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
 
 
 def test_scripted_fix_lands_one_commit_and_leaves_the_user_untouched(tmp_path):

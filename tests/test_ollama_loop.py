@@ -9,9 +9,8 @@ import sys
 import time
 
 from fake_ollama import FakeOllama
-from loop_helpers import BENCH, CALC, PYPROJECT, RYX_ROOT, cli_env, git, make_target, sr
+from loop_helpers import BENCH, CALC, FIX, PYPROJECT, RYX_ROOT, cli_env, git, make_target
 
-FIX = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
 CODER, REASONER = "qwen2.5-coder:14b", "phi4:14b"
 
 
