@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -174,3 +175,25 @@ def test_a_flaky_gain_is_detected_quarantined_and_never_lands(tmp_path):
     assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
     status = run_cli(["status", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
     assert "quarantined (flaky): 1" in status.stdout and "test_flaky" in status.stdout
+
+
+def test_cycles_compound_on_ryx_improve_and_old_checkpoints_are_pruned(tmp_path):
+    calc = CALC.replace("return a * b", "return a + b")
+    target = make_target(tmp_path / "proj", {"calc.py": calc, "benchmark/test_calc.py": BENCH,
+                                              "pyproject.toml": PYPROJECT})
+    fix_mul = sr("calc.py", "def mul(a, b):\n    return a + b", "def mul(a, b):\n    return a * b")
+    replay = replay_file(tmp_path / "r.jsonl", [
+        {"role": "coding", "match": "test_add`", "content": FIX},
+        {"role": "coding", "match": "test_mul", "content": fix_mul}, *reasoning_lines()])
+    db = tmp_path / "db.sqlite"
+
+    result = run_cli(improve_args(target, replay, db, "--cycles", "3"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "nothing to improve: all 4 points earned" in result.stdout
+    assert "0 -> 4 of 4 points (+4); idle 1, landed 2." in result.stdout
+    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "2"
+    final = git(target, "show", "ryx/improve:calc.py")
+    assert "return a + b" in final and "return a * b" in final
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 1
