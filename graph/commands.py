@@ -28,6 +28,7 @@ def _open(args: argparse.Namespace):
 def stop(args: argparse.Namespace) -> int:
     """Stop every run (stop file, SIGTERM, SIGKILL after a grace period) and unload models."""
     from ryx.models import ModelSettings, unload_ollama_models
+    from ryx.ollama import is_reachable
 
     runs = control.live_runs()
     for run in runs:
@@ -39,7 +40,11 @@ def stop(args: argparse.Namespace) -> int:
     from ryx.models import DEFAULT_OLLAMA
 
     names |= set(DEFAULT_OLLAMA.values())
-    unloaded = unload_ollama_models(ModelSettings().ollama_url, sorted(names))
+    url = ModelSettings().ollama_url
+    if not is_reachable(url):
+        print(f"stopped {len(runs)} run(s); no Ollama at {url}, so no model is loaded there")
+        return EXIT_OK
+    unloaded = unload_ollama_models(url, sorted(names))
     print(f"stopped {len(runs)} run(s); unloaded {len(unloaded)} model(s) from Ollama"
           + (f": {', '.join(unloaded)}" if unloaded else ""))
     return EXIT_OK
@@ -55,11 +60,13 @@ def _wait_or_kill(pids: list[int]) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it counts as gone)."""
     try:
         os.kill(pid, 0)
     except OSError:
         return False
-    return True
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z")
 
 
 def status(args: argparse.Namespace) -> int:

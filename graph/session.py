@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from graph.context import RYX_ROOT, Context, default_db
@@ -14,6 +15,8 @@ from ryx.config import load_config
 from ryx.errors import EXIT_OK, EXIT_STOPPED
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
+
+IDLE_WAIT_S = 60.0
 
 
 class Session:
@@ -70,11 +73,20 @@ class Session:
             mem.put("threads", thread, {"target": str(target), "cycles": cycle})
             prune_thread(db.saver, thread)
             done += 1
+            if outcome and outcome["kind"] == "idle" and self.args.infinite:
+                self._wait_while_idle(ctx)
             if outcome and outcome["kind"] == "stopped":
                 print(self.tally.summary(str(target)), flush=True)
                 return EXIT_STOPPED
         print(self.tally.summary(str(target)), flush=True)
         return EXIT_OK
+
+    def _wait_while_idle(self, ctx: Context) -> None:
+        """Nothing to work on: check again later (a `ryx note` may unpark a test), unless stopped."""
+        print(f"  idle: checking again in {IDLE_WAIT_S:.0f} s (`ryx note` unparks a test)", flush=True)
+        deadline = time.monotonic() + IDLE_WAIT_S
+        while time.monotonic() < deadline and not control.stop_requested(ctx.db_path):
+            time.sleep(1)
 
     def _thread(self, target: Path, mem: Memory) -> str:
         from graph.run import default_thread

@@ -17,6 +17,7 @@ from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 from ryx.models import ModelPool, ModelSettings
 
+MODEL_ATTEMPTS = 3
 _FALLBACK_STORE = InMemoryStore()
 _POOLS: list[ModelPool] = []
 
@@ -74,7 +75,7 @@ def ask(svc: Services, role: str, system: str, user: str, temperature: float | N
     model = svc.pool.for_role(role)
     if temperature is not None and "temperature" in type(model).model_fields:
         model = model.model_copy(update={"temperature": temperature})
-    reply = model.invoke([SystemMessage(content=system), HumanMessage(content=user)])
+    reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)])
     content = reply.content
     if isinstance(content, list):
         content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)
@@ -96,3 +97,14 @@ def format_attempts(attempts: list, detail: bool = False) -> str:
     return "\n".join(
         f"- approach {a['approach']}, try {a['attempt']}: {a['reason'][:limit]}" for a in attempts
     )
+
+
+def _invoke_with_retries(model, messages: list):
+    """A model server that drops a connection or times out once does not end a night's run."""
+    import httpx
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+    transient = (ConnectionError, TimeoutError, httpx.TransportError)
+    call = retry(retry=retry_if_exception_type(transient), stop=stop_after_attempt(MODEL_ATTEMPTS),
+                 wait=wait_exponential(multiplier=1, max=10), reraise=True)(model.invoke)
+    return call(messages)

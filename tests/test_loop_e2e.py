@@ -197,3 +197,28 @@ def test_cycles_compound_on_ryx_improve_and_old_checkpoints_are_pruned(tmp_path)
     assert "return a + b" in final and "return a * b" in final
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 1
+
+
+def test_an_idle_infinite_run_waits_and_stop_all_ends_it(tmp_path):
+    target = make_target(tmp_path / "proj", {"calc.py": CALC.replace("a - b", "a + b"),
+                                              "benchmark/test_calc.py": BENCH, "pyproject.toml": PYPROJECT})
+    replay = replay_file(tmp_path / "r.jsonl", reasoning_lines())
+    home = tmp_path / "home"
+    proc = subprocess.Popen([sys.executable, "-m", "graph.run",
+                             *improve_args(target, replay, tmp_path / "db.sqlite", "--infinite")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env(home),
+                            start_new_session=True)
+    try:
+        seen = []
+        for line in proc.stdout:
+            seen.append(line)
+            if "idle: checking again" in line:
+                break
+        stop = run_cli(["stop", "all"], home, module="graph.cli")
+        rest = proc.communicate(timeout=30)[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "nothing to improve: all 4 points earned" in "".join(seen)
+    assert stop.returncode == 0 and "stopped 1 run(s)" in stop.stdout
+    assert proc.returncode == 130, "".join(seen) + rest
