@@ -37,19 +37,19 @@ class Session:
         check_available(specs, settings)
         db_path = str(Path(self.args.db).expanduser().resolve()) if self.args.db else default_db()
         ctx = self._context(target, db_path, specs)
-        control.clear_stop(db_path)
-        control.register_run({"target": str(target), "db": db_path, "models": specs})
         workspace = Workspace(target)
-        try:
-            with open_database(db_path) as db:
+        with open_database(db_path) as db, workspace.exclusive():
+            control.clear_stop(db_path)
+            control.register_run({"target": str(target), "db": db_path, "models": specs})
+            try:
                 workspace.prepare()
                 return self._cycles(target, ctx, db)
-        finally:
-            workspace.remove()
-            control.unregister_run()
-            from nodes.support import unload_all_models
+            finally:
+                workspace.remove()
+                control.unregister_run()
+                from nodes.support import unload_all_models
 
-            unload_all_models()
+                unload_all_models()
 
     def _context(self, target: Path, db_path: str, specs: dict[str, str]) -> Context:
         interactive = sys.stdin.isatty() and not self.args.infinite

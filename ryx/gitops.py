@@ -6,9 +6,12 @@ The worktree lives inside the target's git directory (`.git/ryx/worktree`), so t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from git import GitCommandError, Repo
@@ -61,6 +64,25 @@ class Workspace:
         self.path = self.git_dir / "ryx" / "worktree"
 
     # -- lifecycle ---------------------------------------------------------------------------
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One loop per target: a second run on the same repo gets a clear error, not a fight
+        over the worktree."""
+        lock_path = self.git_dir / "ryx" / "run.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UsageError(
+                    f"another Ryx run is working on {self.root}. Stop it with `ryx stop all` "
+                    "or wait for it to finish."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def prepare(self) -> str:
         """Clean leftovers of a crash, make sure the branch and worktree exist, reset them."""
         self.ensure()

@@ -145,3 +145,17 @@ def test_target_whose_package_is_called_benchmark_is_scored(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
     assert "benchmark: 0/3 points" in result.stdout
     assert time.monotonic() - started < 120
+
+
+def test_a_second_run_on_the_same_target_is_refused_and_leaves_the_first_alone(tmp_path):
+    target = make_target(tmp_path / "proj")
+    from ryx.gitops import Workspace
+
+    ws = Workspace(target)
+    with ws.exclusive():
+        ws.prepare()
+        result = run_cli(improve_args(target, _replay(tmp_path), tmp_path / "other.sqlite"), tmp_path / "h")
+        assert ws.path.is_dir(), "the first run's worktree must survive"
+    ws.remove()
+    assert result.returncode == 2
+    assert "another Ryx run is working on" in result.stderr
