@@ -59,6 +59,13 @@ def unload_all_models() -> list[str]:
     return names
 
 
+def target_repo_name(svc: Services) -> str:
+    """The target's name in the shared code index (unique per target, stable across runs)."""
+    from ryx.memory import target_key
+
+    return f"target-{target_key(svc.root)}"
+
+
 def load_prompt(node_file: str, name: str) -> str:
     """A prompt file beside the node that uses it."""
     return (Path(node_file).parent / name).read_text(encoding="utf-8")

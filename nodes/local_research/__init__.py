@@ -7,7 +7,7 @@ from pathlib import Path
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from nodes.support import ask, guidance, load_prompt, render, services
+from nodes.support import ask, guidance, load_prompt, render, services, target_repo_name
 from ryx.repos import find_git_repos
 from skills.search import CodeIndex
 from state import Research, RyxState
@@ -20,7 +20,7 @@ def local_research(state: RyxState, runtime: Runtime[Context]) -> dict:
     weakness = state["weakness"]
     index = CodeIndex(Path(svc.ctx.db_path).with_name("research.sqlite"))
     try:
-        index.update("target", svc.workspace.path)
+        index.update(target_repo_name(svc), svc.workspace.path)
         for repo in _other_repos(svc):
             index.update(repo.name, repo)
         query = f"{weakness['test_id']} {weakness['failure']} {weakness['diagnosis']}"

@@ -14,7 +14,16 @@ from langgraph.runtime import Runtime
 from benchmark.integrity import protected_violations
 from graph.context import Context
 from graph.policy import position
-from nodes.support import ask, format_attempts, guidance, load_prompt, memory, render, services
+from nodes.support import (
+    ask,
+    format_attempts,
+    guidance,
+    load_prompt,
+    memory,
+    render,
+    services,
+    target_repo_name,
+)
 from ryx.codectx import format_files, read_files, test_source
 from skills.edit import EditError, apply_edits, parse_reply
 from state import Attempt, Candidate, RyxState
@@ -74,7 +83,7 @@ def _context_files(svc, state: RyxState, limit: int) -> dict[str, str]:
     paths = list(weakness.get("suspects") or [])
     for source in (state.get("research") or {}).get("sources", []):
         repo, _, rest = source.partition(":")
-        if repo == "target":
+        if repo == target_repo_name(svc):
             paths.append(rest.rsplit(":", 1)[0])
     paths = [p for p in dict.fromkeys(paths) if not protected_violations([p], svc.config.benchmark)]
     return read_files(svc.workspace.path, paths, limit)
