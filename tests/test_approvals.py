@@ -105,3 +105,37 @@ def test_an_interactive_escalation_takes_a_note_and_unparks(tmp_path):
     assert not mem.all("parked")
     assert list(mem.all("tickets").values())[0]["status"] == "answered"
     assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
+
+
+DATA_BENCH = '''import pytest
+from pathlib import Path
+
+
+@pytest.mark.points(1, category="data")
+def test_answer():
+    assert Path("data/answer.txt").read_text().strip() == "42"
+'''
+
+
+def _data_target(tmp_path):
+    target = make_target(tmp_path / "proj", {"data/answer.txt": "41\n", "benchmark/test_data.py": DATA_BENCH,
+                                              "pyproject.toml": "[tool.pytest.ini_options]\nmarkers = ['points(n, category): p']\n"})
+    fix = sr("data/answer.txt", "41", "42")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": fix}, *reasoning_lines()])
+    return target, replay
+
+
+def test_auto_merges_a_change_to_safe_paths_only(tmp_path):
+    target, replay = _data_target(tmp_path)
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite", "--auto"), tmp_path / "home")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "(merged)" in result.stdout
+    assert (target / "data/answer.txt").read_text() == "42\n"
+
+
+def test_without_auto_a_safe_change_still_waits_for_approval(tmp_path):
+    target, replay = _data_target(tmp_path)
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite"), tmp_path / "home")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "(pending)" in result.stdout
+    assert (target / "data/answer.txt").read_text() == "41\n"
