@@ -222,3 +222,20 @@ def test_an_idle_infinite_run_waits_and_stop_all_ends_it(tmp_path):
     assert "nothing to improve: all 4 points earned" in "".join(seen)
     assert stop.returncode == 0 and "stopped 1 run(s)" in stop.stdout
     assert proc.returncode == 130, "".join(seen) + rest
+
+
+def test_focus_is_mapped_by_the_intent_model_to_the_category_worked_on(tmp_path):
+    bench = BENCH.replace('category="math")\ndef test_mul():', 'category="products")\ndef test_mul():')
+    calc = CALC.replace("return a * b", "return a + b")
+    target = make_target(tmp_path / "proj", {"calc.py": calc, "benchmark/test_calc.py": bench,
+                                              "pyproject.toml": PYPROJECT})
+    fix_mul = sr("calc.py", "def mul(a, b):\n    return a + b", "def mul(a, b):\n    return a * b")
+    replay = replay_file(tmp_path / "r.jsonl", [
+        {"role": "intent", "match": "multiplication", "content": "products"},
+        {"role": "coding", "content": fix_mul}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite", "--focus", "fix multiplication"),
+                     tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "weakness: products - benchmark/test_calc.py::test_mul " in result.stdout

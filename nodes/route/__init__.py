@@ -6,13 +6,18 @@ the benchmark's categories; without one, no model is called.
 
 from __future__ import annotations
 
+import re
+
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
+from benchmark.integrity import benchmark_files
 from graph.context import Context
 from nodes.support import ask, load_prompt, memory, render, services
 from ryx.control import stop_requested
 from state import RyxState
+
+_CATEGORY = re.compile(r"""category\s*=\s*["']([\w.-]+)["']""")
 
 
 def route(state: RyxState, runtime: Runtime[Context]) -> dict:
@@ -30,14 +35,21 @@ def route(state: RyxState, runtime: Runtime[Context]) -> dict:
     }
     focus = state.get("focus")
     if focus and not state.get("focus_category"):
-        categories = _known_categories(state, memory(runtime, svc).history())
+        categories = _known_categories(svc, state, memory(runtime, svc).history())
         update["focus_category"] = focus_category(svc, focus, categories) if categories else None
     return update
 
 
-def _known_categories(state: RyxState, history: list[dict]) -> list[str]:
+def _known_categories(svc, state: RyxState, history: list[dict]) -> list[str]:
+    """Categories of the last scorecard, or read off the benchmark files before the first one."""
     card = state.get("baseline") or (history[-1]["scorecard"] if history else None)
-    return sorted(card["categories"]) if card else []
+    if card:
+        return sorted(card["categories"])
+    found: set[str] = set()
+    for path in benchmark_files(svc.root, svc.config.benchmark):
+        if path.suffix == ".py":
+            found.update(_CATEGORY.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return sorted(found)
 
 
 def focus_category(svc, focus: str, categories: list[str]) -> str | None:
