@@ -12,7 +12,7 @@ from graph.context import RYX_ROOT, default_db
 from ryx import control
 from ryx.approvals import find, merge_approval, reject_approval
 from ryx.checkpoints import open_database
-from ryx.errors import EXIT_OK
+from ryx.errors import EXIT_OK, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 
@@ -20,8 +20,12 @@ STOP_GRACE_S = 15.0
 
 
 def _open(args: argparse.Namespace):
+    """The target and its database, read-shared; a database that does not exist is an error."""
     target = open_target(args.target or RYX_ROOT)
-    db_path = str(Path(args.db).expanduser().resolve()) if args.db else default_db()
+    db_path = Path(args.db).expanduser().resolve() if args.db else Path(default_db())
+    if not db_path.exists():
+        raise UsageError(f"no checkpoint database at {db_path} yet: run `ryx improve` (or "
+                         "`ryx benchmark`) first, or pass --db with the one your runs used.")
     return target, open_database(db_path, exclusive=False)
 
 

@@ -1,6 +1,6 @@
 """`ryx report`: points per category over the stored scorecards, as a PNG chart and Markdown.
 
-Both files go beside the checkpoint database: `report-<target>.png` and `report-<target>.md`,
+Both files go beside the checkpoint database: `report-<target>-<key>.png` and `.md`,
 the Markdown embedding the chart by a relative link.
 """
 
@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ryx.memory import Memory
+from ryx.memory import Memory, target_key
 
 TABLE_ROWS = 30  # the Markdown lists the latest runs; the chart shows them all
 MARKERS = "osD^vPX*"
@@ -28,7 +28,8 @@ def write_report(mem: Memory, target: Path, out_dir: Path) -> Report | None:
     if not history:
         return None
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = Report(out_dir / f"report-{target.name}.md", out_dir / f"report-{target.name}.png")
+    stem = f"report-{target.name}-{target_key(target)[:6]}"
+    report = Report(out_dir / f"{stem}.md", out_dir / f"{stem}.png")
     draw_chart(history, target, report.chart)
     report.markdown.write_text(render(history, mem, target, report.chart.name), encoding="utf-8")
     return report

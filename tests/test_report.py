@@ -12,7 +12,7 @@ import pytest
 from benchmark.runner import run_benchmark
 from benchmark.spec import BenchSpec
 from ryx.checkpoints import open_database
-from ryx.memory import Memory
+from ryx.memory import Memory, target_key
 from ryx.scoring import env_key
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,12 +83,13 @@ def test_report_draws_the_history_and_links_it(tmp_path: Path, scored) -> None:
     target, db = _history(tmp_path, scored)
     done = _report(target, db)
     assert done.returncode == 0, done.stderr
-    chart, markdown = db.parent / "report-calc-project.png", db.parent / "report-calc-project.md"
+    stem = f"report-calc-project-{target_key(target)[:6]}"
+    chart, markdown = db.parent / f"{stem}.png", db.parent / f"{stem}.md"
     assert f"chart written: {chart}" in done.stdout and f"report written: {markdown}" in done.stdout
     data = chart.read_bytes()
     assert data.startswith(PNG_MAGIC) and len(data) > 10_000
     text = markdown.read_text()
-    assert "![points per category over the stored runs](report-calc-project.png)" in text
+    assert f"![points per category over the stored runs]({stem}.png)" in text
     assert "Total: **6/6** points (first stored run: 1/6)" in text
     assert "| edit_success | 3 | 3 | +3 |" in text and "| file_discovery | 2 | 2 | +2 |" in text
     assert "| speed | 1 | 1 | +0 |" in text
@@ -105,7 +106,7 @@ def test_report_lists_approvals_and_tickets(tmp_path: Path, scored) -> None:
         mem.put("tickets", "t1", {"id": "t1", "status": "open", "test_id": "bench/t.py::y",
                                   "category": "speed", "cycle": 7})
     assert _report(target, db).returncode == 0
-    text = (db.parent / "report-calc-project.md").read_text()
+    text = (db.parent / f"report-calc-project-{target_key(target)[:6]}.md").read_text()
     assert "## Approvals: 1" in text and "- a1 pending core: bench/t.py::x, 4 -> 6 points" in text
     assert "## Tickets: 1" in text and "- t1 open: bench/t.py::y (speed), cycle 7" in text
 
@@ -117,7 +118,18 @@ def test_no_history_says_so_and_writes_nothing(tmp_path: Path) -> None:
     _git(target, "init", "-q")
     _git(target, "add", "-A")
     _git(target, "commit", "-qm", "init")
+    with open_database(db):
+        pass
     done = _report(target, db)
     assert done.returncode == 0, done.stderr
     assert "no scorecard stored for" in done.stdout and "ryx benchmark --target" in done.stdout
     assert not list(db.parent.glob("report-*"))
+
+
+def test_a_database_that_does_not_exist_is_named_not_created(tmp_path: Path, scored) -> None:
+    target, _ = _history(tmp_path, scored)
+    missing = tmp_path / "nowhere" / "ryx.sqlite"
+    done = _report(target, missing)
+    assert done.returncode == 2
+    assert f"no checkpoint database at {missing}" in done.stderr
+    assert not missing.exists()
