@@ -7,9 +7,6 @@ import sys
 
 from ryx.errors import EXIT_OK, RyxError
 
-COMMANDS = ("improve", "stop", "status", "report", "approvals", "approve", "reject", "note",
-            "benchmark", "demo")
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ryx", description="Ryx: a local coding agent that improves itself.")

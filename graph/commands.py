@@ -31,7 +31,7 @@ def _open(args: argparse.Namespace):
 
 def stop(args: argparse.Namespace) -> int:
     """Stop every run (stop file, SIGTERM, SIGKILL after a grace period) and unload models."""
-    from ryx.models import ModelSettings, unload_ollama_models
+    from ryx.models import DEFAULT_OLLAMA, ModelSettings, unload_ollama_models
     from ryx.ollama import is_reachable
 
     runs = control.live_runs()
@@ -41,8 +41,6 @@ def stop(args: argparse.Namespace) -> int:
     _wait_or_kill([int(r["pid"]) for r in runs])
     names = {spec.split(":", 1)[1] for r in runs for spec in r.get("models", {}).values()
              if spec.startswith("ollama:")}
-    from ryx.models import DEFAULT_OLLAMA
-
     names |= set(DEFAULT_OLLAMA.values())
     url = ModelSettings().ollama_url
     if not is_reachable(url):

@@ -13,6 +13,7 @@ from benchmark.runner import BenchmarkError, run_benchmark
 from benchmark.scorecard import Scorecard
 from graph.context import Context
 from nodes.support import memory, services
+from ryx.scoring import env_key
 from skills.heal import feedback_for_model, summarize_pytest_output
 from state import Attempt, RyxState
 
@@ -35,7 +36,9 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
         result = compare(before, after, quarantined=quarantined | flaky)
     reason = result.reason + (f"; quarantined as flaky: {', '.join(sorted(flaky))}" if flaky else "")
     improved = result.improved
-    if not improved:
+    if improved:  # it becomes the next cycle's baseline: scored once, not twice
+        mem.save_scorecard(after.to_json(), env_key(spec), state.get("cycle"))
+    else:
         reason += _feedback(after, weakness["test_id"])
         mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000])
         ws.reset()

@@ -239,3 +239,14 @@ def test_focus_is_mapped_by_the_intent_model_to_the_category_worked_on(tmp_path)
 
     assert result.returncode == 0, result.stderr + result.stdout
     assert "weakness: products - benchmark/test_calc.py::test_mul " in result.stdout
+
+
+def test_the_landed_candidate_is_the_next_cycles_cached_baseline(tmp_path):
+    target = make_target(tmp_path / "proj")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite", "--cycles", "2"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "benchmark: 2/4 points\n" in result.stdout
+    assert "benchmark: 4/4 points (cached)" in result.stdout
