@@ -6,7 +6,8 @@ Ryx's own benchmark suite lives in `benchmark/suite/`.
 from __future__ import annotations
 
 from benchmark.compare import Comparison, compare
-from benchmark.integrity import benchmark_files_hash, protected_violations, tree_hash
+from benchmark.integrity import benchmark_files_hash, tree_hash
+from benchmark.protect import protected_violations
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import BenchmarkError, Scorecard, ScorecardError, TestResult
 from benchmark.spec import BenchSpec

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,9 @@ def _score(args: argparse.Namespace) -> tuple[Path, Scorecard, dict | None]:
     works while a loop holds it.
     """
     target = _target(args.target)
-    spec = load_config(target).benchmark
+    spec = replace(load_config(target).benchmark, sandbox=not args.no_sandbox)
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: the target's tests run as you, without isolation.", file=sys.stderr)
     with ExitStack() as stack:
         memory = _memory(stack, args, target)
         history = memory.history() if memory else []
@@ -85,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
                              "(default checkpoints/ryx.sqlite, or under $RYX_HOME)")
     parser.add_argument("--no-save", action="store_true",
                         help="do not store this scorecard (still compared with the last stored one)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run the tests WITHOUT isolation, as you (only where bubblewrap cannot work)")
     return parser
 
 

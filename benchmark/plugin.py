@@ -3,12 +3,15 @@
 Self-contained on purpose (stdlib and pytest only): the runner loads this file by path under
 a private module name, so a target whose own package is called `benchmark` cannot shadow it.
 
-Options: `--ryx-report=PATH` writes the results as JSON at session finish (and, while the run
-goes, one JSON line per finished test to `PATH.jsonl`, so a killed run still tells what ran);
-`--ryx-test-timeout=SECONDS` fails a test that runs longer with outcome "timeout" (SIGALRM,
-main thread; setup and call share the budget, teardown gets its own); `--ryx-all-tests`
-counts unmarked tests 1 point each, category = their file. Without it unmarked tests are
-deselected.
+Options: `--ryx-report=PATH` streams the results to PATH as JSON lines while the run goes
+(`{"collected": {nodeid: {"value", "category"}}}` once, `{"test": nodeid, "outcome",
+"duration_s"}` per finished test, `{"finished": {"exitstatus", "duration_s"}}` at the end), so
+a killed run still tells what ran; PATH may be a pipe (`/dev/fd/N`). `--ryx-test-timeout=SECONDS`
+fails a test that runs longer with outcome "timeout" (SIGALRM, main thread; setup and call
+share the budget, teardown gets its own). `--ryx-all-tests` counts unmarked tests 1 point each,
+category = their file; without it unmarked tests are deselected. `--ryx-canary=FILE` adds the
+tests of FILE to the run, worth 0 points: the harness knows how each must end, so a run whose
+report says otherwise was tampered with.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import pytest
 
 OUTCOME_RANK = ("passed", "xpassed", "skipped", "xfailed", "failed", "error", "timeout")
+CANARY_CATEGORY = "canary"
 
 
 @dataclass(frozen=True)
@@ -58,10 +62,11 @@ deadline_key = pytest.StashKey[float]()
 class _Run:
     """Session-wide state of the plugin (kept in config.stash)."""
 
-    report: str | None
+    stream: Any  # the open report (a file or a pipe), or None
     started: float
     collected: dict[str, Points]
     results: dict[str, Outcome]
+    canary: str | None = None
 
 
 run_key = pytest.StashKey[_Run]()
@@ -70,11 +75,13 @@ run_key = pytest.StashKey[_Run]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ryx", "Ryx points benchmark")
     group.addoption("--ryx-report", metavar="PATH", default=None,
-                    help="write the points results as JSON to PATH at session finish")
+                    help="stream the points results to PATH as JSON lines")
     group.addoption("--ryx-test-timeout", metavar="SECONDS", type=float, default=None,
                     help="fail a test that runs longer than SECONDS (outcome 'timeout')")
     group.addoption("--ryx-all-tests", action="store_true", default=False,
                     help="count unmarked tests 1 point each, category = their file")
+    group.addoption("--ryx-canary", metavar="FILE", default=None,
+                    help="also run the tests of FILE, worth 0 points (the harness's check tests)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,9 +97,11 @@ def pytest_configure(config: pytest.Config) -> None:
             "with signal.setitimer (POSIX)."
         )
     report = config.getoption("--ryx-report")
-    config.stash[run_key] = _Run(report, time.monotonic(), {}, {})
-    if report:
-        _write_text(report + ".jsonl", "")
+    stream = open(report, "w", encoding="utf-8", buffering=1) if report else None
+    canary = config.getoption("--ryx-canary")
+    config.stash[run_key] = _Run(stream, time.monotonic(), {}, {}, canary)
+    if canary and canary not in config.args:
+        config.args.append(canary)
 
 
 def points_of(item: pytest.Item) -> Points | None:
@@ -114,10 +123,11 @@ def points_of(item: pytest.Item) -> Points | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     all_tests = config.getoption("--ryx-all-tests")
+    canary = config.stash[run_key].canary
     kept, dropped, errors = [], [], []
     for item in items:
         try:
-            points = points_of(item)
+            points = Points(0, CANARY_CATEGORY) if _in_file(item, canary) else points_of(item)
         except ValueError as exc:
             errors.append(f"  {item.nodeid}: {exc}")
             continue
@@ -138,13 +148,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+def _in_file(item: pytest.Item, path: str | None) -> bool:
+    return path is not None and os.path.abspath(str(item.path)) == os.path.abspath(path)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     run = session.config.stash[run_key]
     run.collected = {item.nodeid: item.stash[points_key] for item in session.items
                      if points_key in item.stash}
-    if run.report:
-        collected = {nodeid: asdict(p) for nodeid, p in run.collected.items()}
-        _append_line(run.report + ".jsonl", {"collected": collected})
+    _emit(run, {"collected": {nodeid: asdict(p) for nodeid, p in run.collected.items()}})
 
 
 @pytest.hookimpl(wrapper=True)
@@ -208,28 +220,17 @@ def _finish_item(item: pytest.Item) -> None:
         return
     result = item.stash.get(outcome_key, Outcome(outcome="error"))
     run.results[item.nodeid] = result
-    if run.report:
-        _append_line(run.report + ".jsonl", {"test": item.nodeid, **asdict(result)})
+    _emit(run, {"test": item.nodeid, **asdict(result)})
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(run_key, None)
-    if run is None or not run.report:
+    if run is None or run.stream is None:
         return
-    tests = {nodeid: _test_json(points, run.results.get(nodeid))
-             for nodeid, points in run.collected.items()}
-    document = {"exitstatus": int(exitstatus), "duration_s": time.monotonic() - run.started,
-                "tests": tests}
-    _write_text(run.report, json.dumps(document, indent=1))
-
-
-def _test_json(points: Points, result: Outcome | None) -> dict[str, Any]:
-    outcome = result.outcome if result else "skipped"  # collected, never run (-x, interrupt)
-    return {
-        "category": points.category, "points": points.value,
-        "earned": points.value if outcome == "passed" else 0,
-        "outcome": outcome, "duration_s": round(result.duration_s if result else 0.0, 4),
-    }
+    _emit(run, {"finished": {"exitstatus": int(exitstatus),
+                             "duration_s": round(time.monotonic() - run.started, 4)}})
+    run.stream.close()
+    run.stream = None
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -268,13 +269,8 @@ class _Alarm:
         raise TestTimeout(f"{self.item.nodeid} ran longer than --ryx-test-timeout={timeout}s")
 
 
-def _append_line(path: str, record: dict[str, Any]) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\n")
-
-
-def _write_text(path: str, text: str) -> None:
-    partial = f"{path}.tmp{os.getpid()}"
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(partial, path)
+def _emit(run: _Run, record: dict[str, Any]) -> None:
+    """One JSON line on the report stream (a line is written whole, then flushed)."""
+    if run.stream is not None:
+        run.stream.write(json.dumps(record) + "\n")
+        run.stream.flush()

@@ -12,6 +12,7 @@ class BenchSpec:
     paths: test paths relative to the target root; empty means "plain pytest at the root,
     one point per test" (the mode for targets without points markers).
     command: a program that prints the scorecard JSON itself (instead of pytest).
+    sandbox: run in bubblewrap (False only on the user's explicit `--no-sandbox`).
     """
 
     paths: tuple[str, ...] = ("benchmark",)
@@ -23,6 +24,7 @@ class BenchSpec:
     confirm_runs: int = 1
     protected: tuple[str, ...] = field(default_factory=tuple)
     plugin_autoload: bool | None = None
+    sandbox: bool = True
 
     @property
     def autoload_plugins(self) -> bool:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from graph.context import RYX_ROOT, default_db
+from graph.progress import UNSANDBOXED
 from ryx import control
 from ryx.approvals import find, merge_approval, reject_approval
 from ryx.checkpoints import open_database
@@ -77,18 +78,23 @@ def status(args: argparse.Namespace) -> int:
         mem = Memory(db.store, target)
         print(f"target {target}")
         runs = [r for r in control.live_runs() if r["target"] == str(target)]
-        print(f"running: {', '.join(str(r['pid']) for r in runs) if runs else 'no'}")
+        print(f"running: {', '.join(_run_label(r) for r in runs) if runs else 'no'}")
         history = mem.history()
         if history:
             card = history[-1]["scorecard"]
             print(f"points: {card['total']}/{card['max']} (tree {card['tree'][:10]})")
         for thread, info in mem.all("threads").items():
-            print(f"thread {thread}: {info.get('cycles', 0)} cycle(s)")
+            unsafe = "" if info.get("sandbox", True) else f", {UNSANDBOXED}"
+            print(f"thread {thread}: {info.get('cycles', 0)} cycle(s){unsafe}")
         _print_records("approvals", mem.all("approvals"), "{id} {status} {kind}: {test_id} {before} -> {after} points")
         _print_records("tickets", mem.all("tickets"), "{id} {status}: {test_id} ({category}), cycle {cycle}")
         _print_records("parked", mem.all("parked"), "{key} (ticket {ticket})")
         _print_records("quarantined (flaky)", mem.all("quarantine"), "{key}: {reason}")
     return EXIT_OK
+
+
+def _run_label(run: dict) -> str:
+    return str(run["pid"]) + ("" if run.get("sandbox", True) else f" ({UNSANDBOXED})")
 
 
 def _print_records(title: str, records: dict, line: str) -> None:

@@ -33,6 +33,7 @@ class Context:
     auto: bool = False
     interactive: bool = True
     offline: bool = False
+    sandbox: bool = True  # False only on the user's explicit --no-sandbox
 
     def model_spec(self, role: str) -> str:
         return getattr(self, f"{role}_model")

@@ -74,10 +74,26 @@ class Tally:
         if node == "route" and "cycle" in update:
             self.cycles += 1
 
-    def summary(self, target: str) -> str:
+    def summary(self, target: str, sandboxed: bool = True) -> str:
+        tail = "" if sandboxed else f" {UNSANDBOXED}"
         if self.first_points is None:
-            return f"Ryx: {self.cycles} cycle(s) on {target}; no benchmark ran."
+            return f"Ryx: {self.cycles} cycle(s) on {target}; no benchmark ran.{tail}"
         gained = self.last_points - self.first_points
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "no outcome"
         return (f"Ryx: {self.cycles} cycle(s) on {target}: {self.first_points} -> {self.last_points} "
-                f"of {self.max_points} points ({gained:+d}); {parts}.")
+                f"of {self.max_points} points ({gained:+d}); {parts}.{tail}")
+
+
+UNSANDBOXED = "UNSANDBOXED (--no-sandbox): candidate code ran as you, without isolation."
+
+
+def check_sandbox(enabled: bool) -> None:
+    """Before any candidate runs: the sandbox works here (else exit 3 naming what to install),
+    or the user turned it off, which is said loudly."""
+    from ryx.sandbox import Sandbox
+
+    if enabled:
+        Sandbox(True).check()
+    else:
+        print(f"WARNING: {UNSANDBOXED} It can read and change your files, reach the network and "
+              "outlive the run.", flush=True)

@@ -34,6 +34,9 @@ def build_parser(prog: str = "python -m graph.run") -> argparse.ArgumentParser:
     p.add_argument("--db", help="checkpoint database (default checkpoints/ryx.sqlite)")
     p.add_argument("--offline", action="store_true", help="no web research")
     p.add_argument("--focus", help="free text: what to work on (the intent model maps it to a category)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run candidate code WITHOUT isolation, as you, with your files and network "
+                        "(only where bubblewrap cannot work; not recommended)")
     return p
 
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from graph.context import RYX_ROOT, Context, default_db
-from graph.progress import Tally, describe
+from graph.progress import Tally, check_sandbox, describe
 from ryx import control
 from ryx.checkpoints import open_database, prune_thread
 from ryx.config import load_config
@@ -35,12 +35,14 @@ class Session:
         specs = resolve_specs(self.args.provider, overrides, self.args.replay, settings)
         print(describe_choice(specs), flush=True)
         check_available(specs, settings)
+        check_sandbox(not self.args.no_sandbox)
         db_path = str(Path(self.args.db).expanduser().resolve()) if self.args.db else default_db()
         ctx = self._context(target, db_path, specs)
         workspace = Workspace(target)
         with open_database(db_path) as db, workspace.exclusive():
             control.clear_stop(db_path)
-            control.register_run({"target": str(target), "db": db_path, "models": specs})
+            control.register_run({"target": str(target), "db": db_path, "models": specs,
+                                  "sandbox": ctx.sandbox})
             try:
                 workspace.prepare()
                 return self._cycles(target, ctx, db)
@@ -56,7 +58,8 @@ class Session:
         return Context(target=str(target), db=db_path, intent_model=specs["intent"],
                        reasoning_model=specs["reasoning"], coding_model=specs["coding"],
                        supervisor_model=specs.get("supervisor", ""), auto=self.args.auto,
-                       interactive=interactive, offline=self.args.offline)
+                       interactive=interactive, offline=self.args.offline,
+                       sandbox=not self.args.no_sandbox)
 
     def _cycles(self, target: Path, ctx: Context, db) -> int:
         from graph.builder import build_graph
@@ -70,15 +73,16 @@ class Session:
         while self.args.infinite or done < self.args.cycles:
             outcome = self._one_cycle(graph, config, ctx)
             cycle = graph.get_state(config).values.get("cycle", 0)
-            mem.put("threads", thread, {"target": str(target), "cycles": cycle})
+            sandboxed = ctx.sandbox and (mem.get("threads", thread) or {}).get("sandbox", True)
+            mem.put("threads", thread, {"target": str(target), "cycles": cycle, "sandbox": sandboxed})
             prune_thread(db.saver, thread)
             done += 1
             if outcome and outcome["kind"] == "idle" and self.args.infinite:
                 self._wait_while_idle(ctx)
             if outcome and outcome["kind"] == "stopped":
-                print(self.tally.summary(str(target)), flush=True)
+                print(self.tally.summary(str(target), sandboxed=ctx.sandbox), flush=True)
                 return EXIT_STOPPED
-        print(self.tally.summary(str(target)), flush=True)
+        print(self.tally.summary(str(target), sandboxed=ctx.sandbox), flush=True)
         return EXIT_OK
 
     def _wait_while_idle(self, ctx: Context) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ class Services:
 def _services(ctx: Context) -> Services:
     root = open_target(ctx.target)
     config = load_config(root)
+    if not ctx.sandbox:  # the user's explicit --no-sandbox
+        config = replace(config, benchmark=replace(config.benchmark, sandbox=False))
     pool = ModelPool(ctx.specs(), ModelSettings())
     _POOLS.append(pool)
     return Services(ctx, root, config, Workspace(root), pool)

@@ -28,12 +28,12 @@ def score(ws: Workspace, spec: BenchSpec, mem: Memory, cycle: int | None) -> tup
     cached = mem.cached_scorecard(tree, bench_hash, env)
     if cached is not None:
         return cached, True
-    card = run_benchmark(ws.path, spec).to_json()
+    card = run_benchmark(ws.path, spec, config_from_head=True).to_json()
     mem.save_scorecard(card, env, cycle)
     return card, False
 
 
 def failure_output(ws: Workspace, spec: BenchSpec, test_id: str) -> str:
     """The output of one test run alone, to show the model what fails."""
-    card: Scorecard = run_benchmark(ws.path, spec, only=[test_id])
+    card: Scorecard = run_benchmark(ws.path, spec, only=[test_id], config_from_head=True)
     return getattr(card, "output", "") or ""

@@ -93,9 +93,10 @@ def cli_env(home: Path) -> dict[str, str]:
 
 
 def run_cli(args: list[str], home: Path, *, module: str = "graph.run", timeout: float = 240,
-            cwd: Path | None = None) -> subprocess.CompletedProcess:
+            cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
-                          env=cli_env(home), timeout=timeout, cwd=cwd or RYX_ROOT, stdin=subprocess.DEVNULL)
+                          env={**cli_env(home), **(env or {})}, timeout=timeout, cwd=cwd or RYX_ROOT,
+                          stdin=subprocess.DEVNULL)
 
 
 def improve_args(target: Path, replay: Path, db: Path, *extra: str) -> list[str]:

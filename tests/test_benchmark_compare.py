@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from benchmark.compare import compare
-from benchmark.integrity import benchmark_files_hash, glob_match, protected_violations
+from benchmark.integrity import benchmark_files_hash
+from benchmark.protect import glob_match, protected_violations
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard, TestResult
 from benchmark.spec import BenchSpec
@@ -135,6 +136,13 @@ SPEC = BenchSpec(paths=("benchmark/suite",), protected=("graph/**", "ryx.toml"))
     ("sitecustomize.py", "runs at every interpreter start"),
     ("lib/usercustomize.py", "runs at every interpreter start"),
     ("site-packages/evil.pth", ".pth files run code"),
+    (".pytest.ini", "pytest configuration"),
+    ("pytest.toml", "pytest configuration"),
+    ("skills/pytest.ini", "pytest configuration"),
+    ("skills/tox.ini", "pytest configuration"),
+    ("skills/pyproject.toml", "[tool.pytest] or [tool.ryx] section"),
+    ("skills/__pycache__/engine.cpython-311.pyc", "bytecode stands in for the source"),
+    ("skills/engine.pyc", "bytecode stands in for the source"),
     ("graph/builder.py", "protected by the pattern 'graph/**'"),
     ("ryx.toml", "protected by the pattern 'ryx.toml'"),
     ("../outside.py", "outside the target"),
@@ -195,7 +203,7 @@ def test_benchmark_files_hash_follows_the_benchmark_files_only(tmp_path: Path) -
 
 
 def test_all_tests_mode_protects_helpers_in_test_folders():
-    from benchmark.integrity import protected_violations
+    from benchmark.protect import protected_violations
     from benchmark.spec import BenchSpec
 
     spec = BenchSpec(paths=())

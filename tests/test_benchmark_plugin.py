@@ -10,6 +10,8 @@ from types import ModuleType
 
 import pytest
 
+from benchmark.stream import read_report
+
 pytest_plugins = ["pytester"]
 
 PLUGIN_PATH = Path(__file__).resolve().parents[1] / "benchmark" / "plugin.py"
@@ -71,10 +73,19 @@ def test_unmarked():
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
-    report = pytester.path / "report.json"
+    """Run with the plugin; the report stream read back as {"exitstatus", "tests": {...}}."""
+    report = pytester.path / "report.jsonl"
     result = pytester.runpytest(f"--ryx-report={report}", *args, plugins=[PLUGIN])
-    data = json.loads(report.read_text()) if report.exists() else {}
-    return result, data
+    stream = read_report(report.read_text()) if report.exists() else None
+    if stream is None:
+        return result, {}
+    tests = {}
+    for tid, points in stream.collected.items():
+        outcome, duration = stream.results.get(tid, ("skipped", 0.0))
+        tests[tid] = {"category": points["category"], "points": points["value"],
+                      "earned": points["value"] if outcome == "passed" else 0,
+                      "outcome": outcome, "duration_s": duration}
+    return result, {"exitstatus": (stream.finished or {}).get("exitstatus"), "tests": tests}
 
 
 def test_points_of_reads_the_marker_off_an_item(pytester: pytest.Pytester) -> None:
@@ -181,11 +192,11 @@ def test_journal_lists_collected_tests_and_each_result(pytester: pytest.Pytester
         "import pytest\n@pytest.mark.points(2, category='speed')\ndef test_a(): pass\n"
     )
     _run(pytester)
-    lines = [json.loads(line) for line in
-             (pytester.path / "report.json.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (pytester.path / "report.jsonl").read_text().splitlines()]
     assert lines[0] == {"collected": {"test_journal_lists_collected_tests_and_each_result.py"
                                       "::test_a": {"value": 2, "category": "speed"}}}
-    assert lines[1]["outcome"] == "passed" and len(lines) == 2
+    assert lines[1]["outcome"] == "passed" and lines[2]["finished"]["exitstatus"] == 0
+    assert len(lines) == 3
 
 
 def test_marker_is_registered_with_a_help_line(pytester: pytest.Pytester) -> None:

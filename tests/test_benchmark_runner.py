@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from procs import none_left, wait_for_process
 
 from benchmark.runner import BenchmarkError, run_benchmark, scrubbed_env
 from benchmark.spec import BenchSpec
@@ -39,19 +40,6 @@ def _spec(**overrides: object) -> BenchSpec:
     values: dict[str, object] = {"paths": ("bench",), "test_timeout_s": 5.0,
                                  "run_timeout_s": 60.0, "memory_mb": 1024}
     return BenchSpec(**{**values, **overrides})  # type: ignore[arg-type]
-
-
-def _alive(pid: int, grace_s: float = 3.0) -> bool:
-    """Is `pid` still running `grace_s` after the kill was sent (a zombie counts as dead)?"""
-    deadline = time.monotonic() + grace_s
-    while True:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return False
-        if state == "Z" or time.monotonic() > deadline:
-            return state != "Z"
-        time.sleep(0.05)
 
 
 CALC = {
@@ -104,14 +92,18 @@ def test_uncommitted_changes_are_scored_and_change_the_tree_not_the_index(tmp_pa
     assert (root / ".git" / "index").read_bytes() == index_before
 
 
+def _marker(tmp_path: Path) -> str:
+    return f"ryx-test-child-{tmp_path.name}"
+
+
 def test_test_timeout_kills_the_test_and_its_child_process(tmp_path: Path) -> None:
+    marker = _marker(tmp_path)
     root = _repo(tmp_path, {"bench/test_hang.py": f"""
         import subprocess, sys, time, pytest
 
         @pytest.mark.points(2, category="speed")
         def test_hangs():
-            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            open({str(tmp_path / "child.pid")!r}, "w").write(str(child.pid))
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {marker!r}])
             time.sleep(600)
 
         @pytest.mark.points(1, category="speed")
@@ -123,12 +115,13 @@ def test_test_timeout_kills_the_test_and_its_child_process(tmp_path: Path) -> No
     assert time.monotonic() - started < 15
     assert card.tests["bench/test_hang.py::test_hangs"].outcome == "timeout"
     assert card.tests["bench/test_hang.py::test_after"].outcome == "passed"
-    assert not _alive(int((tmp_path / "child.pid").read_text()))
+    assert none_left(marker)
 
 
 def test_run_timeout_kills_the_process_group_and_scores_unfinished_as_timeout(
     tmp_path: Path,
 ) -> None:
+    marker = _marker(tmp_path)
     root = _repo(tmp_path, {"bench/test_stuck.py": f"""
         import signal, subprocess, sys, time, pytest
 
@@ -139,8 +132,7 @@ def test_run_timeout_kills_the_process_group_and_scores_unfinished_as_timeout(
         @pytest.mark.points(2, category="speed")
         def test_b_stuck():
             signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])  # defeat the test timeout
-            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            open({str(tmp_path / "child.pid")!r}, "w").write(str(child.pid))
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {marker!r}])
             time.sleep(600)
 
         @pytest.mark.points(4, category="speed")
@@ -153,7 +145,7 @@ def test_run_timeout_kills_the_process_group_and_scores_unfinished_as_timeout(
                         "test_c_never_reached": "timeout"}
     assert (card.total, card.max_points) == (1, 7)
     assert "run_timeout_s=3.0" in card.output
-    assert not _alive(int((tmp_path / "child.pid").read_text()))
+    assert none_left(marker)
 
 
 def test_a_target_whose_own_package_is_called_benchmark(tmp_path: Path) -> None:
@@ -196,32 +188,33 @@ def test_memory_cap_fails_the_greedy_test_and_the_run_survives(tmp_path: Path) -
     assert "MemoryError" in card.output
 
 
-def test_environment_is_scrubbed_of_credentials(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_run_sees_none_of_the_loops_environment_and_an_empty_home(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MY_API_TOKEN", "hunter2")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    monkeypatch.setenv("RYX_HARMLESS", "kept")
-    root = _repo(tmp_path, {"bench/test_env.py": """
+    monkeypatch.setenv("RYX_HARMLESS", "kept out too")
+    home = os.environ.get("HOME", "/root")
+    root = _repo(tmp_path, {"bench/test_env.py": f"""
         import os, pytest
 
         @pytest.mark.points(1, category="self_healing")
         def test_no_secrets():
-            assert "MY_API_TOKEN" not in os.environ
-            assert "AWS_REGION" not in os.environ
-            assert os.environ["RYX_HARMLESS"] == "kept"
-            assert os.environ["PYTHONPATH"] == os.getcwd()
+            assert "MY_API_TOKEN" not in os.environ and "RYX_HARMLESS" not in os.environ
+            assert os.environ["HOME"] != {home!r} and os.listdir(os.environ["HOME"]) == []
             assert os.environ["PYTHONDONTWRITEBYTECODE"] == "1"
+            assert set(os.environ) <= {{"PATH", "HOME", "USER", "LOGNAME", "LANG", "TMPDIR", "PWD",
+                                        "PYTHONDONTWRITEBYTECODE", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_VERSION",
+                                        "PYTEST_CURRENT_TEST"}}, sorted(os.environ)
         """})
     card = run_benchmark(root, _spec())
     assert card.total == 1, card.output
 
 
 def test_scrubbed_env_keeps_path_home_lang_and_drops_secret_names() -> None:
-    env = scrubbed_env(Path("/t"), {"PATH": "/bin", "HOME": "/h", "LANG": "C", "GH_TOKEN": "x",
-                                    "OPENAI_API_KEY": "x", "DB_PASSWORD": "x", "KEYTIMEOUT": "1",
-                                    "PYTEST_ADDOPTS": "-x", "ANTHROPIC_BASE_URL": "x"})
+    env = scrubbed_env({"PATH": "/bin", "HOME": "/h", "LANG": "C", "GH_TOKEN": "x",
+                        "OPENAI_API_KEY": "x", "DB_PASSWORD": "x", "KEYTIMEOUT": "1",
+                        "PYTEST_ADDOPTS": "-x", "ANTHROPIC_BASE_URL": "x", "RYX_HOME": "x"})
     assert env == {"PATH": "/bin", "HOME": "/h", "LANG": "C", "KEYTIMEOUT": "1",
-                   "PYTHONPATH": "/t", "PYTHONDONTWRITEBYTECODE": "1"}
+                   "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def test_all_tests_mode_scores_every_test_one_point(tmp_path: Path) -> None:
@@ -275,24 +268,21 @@ def test_a_missing_benchmark_path_is_a_configuration_error(tmp_path: Path) -> No
 
 
 def test_ctrl_c_in_the_parent_kills_the_whole_process_group(tmp_path: Path) -> None:
+    marker = _marker(tmp_path)
     root = _repo(tmp_path, {"bench/test_hang.py": f"""
         import subprocess, sys, time, pytest
 
         @pytest.mark.points(1, category="speed")
         def test_hangs():
-            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            open({str(tmp_path / "child.pid")!r}, "w").write(str(child.pid))
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {marker!r}])
             time.sleep(600)
         """})
-    pid_file = tmp_path / "child.pid"
 
     def interrupt_once_the_child_runs() -> None:
-        deadline = time.monotonic() + 20
-        while not pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_process(marker)
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=interrupt_once_the_child_runs, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         run_benchmark(root, _spec(test_timeout_s=60.0))
-    assert not _alive(int(pid_file.read_text()))
+    assert none_left(marker)

@@ -11,7 +11,7 @@ import hashlib
 
 from langgraph.runtime import Runtime
 
-from benchmark.integrity import protected_violations
+from benchmark.protect import protected_violations
 from graph.context import Context
 from graph.policy import position
 from nodes.support import (

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STALE_LOCK_S = 120.0
+# The repository's hooks and fsmonitor never run inside these calls.
+_HARDENED = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false")
 
 
 class GitCleanupError(RuntimeError):
@@ -50,7 +52,7 @@ def clean_git_leftovers(repo_dir: Path, *, stale_after_s: float = STALE_LOCK_S) 
 def _git(repo_dir: Path, *args: str) -> str:
     try:
         result = subprocess.run(
-            ["git", *args], cwd=repo_dir, capture_output=True, text=True, timeout=60, check=False
+            ["git", *_HARDENED, *args], cwd=repo_dir, capture_output=True, text=True, timeout=60, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise GitCleanupError(f"git {' '.join(args)} could not run in {repo_dir}: {error}; check that git is installed") from error

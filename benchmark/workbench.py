@@ -1,0 +1,94 @@
+"""One run's workbench: a private copy of the tree, the canary, and the sandbox's view of both.
+
+The copy lives in a fresh temporary folder and is removed afterwards, whatever the code that
+ran in it did. Inside the sandbox the benchmark files, the pytest configuration and the canary
+are read-only; the harness files (the points plugin and the loader) are mounted read-only
+beside it from Ryx's own tree.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from benchmark.integrity import readonly_paths
+from benchmark.spec import BenchSpec
+from benchmark.stream import Canary
+from ryx.sandbox import Placed, Sandbox, View, copy_tree, remove_tree
+from ryx.sandbox.process import Launch
+
+PLUGIN = Path(__file__).with_name("plugin.py")
+HARNESS_MAIN = Path(__file__).with_name("harness_main.py")
+FILE_MB = 2048
+CANARY = '''import unittest
+
+
+class {cls}(unittest.TestCase):
+    def {ok}(self):
+        self.assertEqual(sum([1, 2]), 3)
+
+    def {bad}(self):
+        self.fail("this check always fails")
+'''
+
+
+class Workbench:
+    """`with Workbench(root, spec, sandbox) as bench:` a private copy to run commands over."""
+
+    def __init__(self, root: Path, spec: BenchSpec, sandbox: Sandbox, python: str) -> None:
+        self.root, self.spec, self.sandbox, self.python = Path(root), spec, sandbox, python
+        self.dir = Path(tempfile.mkdtemp(prefix="ryx-run-"))
+        self.tree = self.dir / "tree"
+        self.scratch = self.dir / "tmp"
+
+    def __enter__(self) -> Workbench:
+        try:
+            copy_tree(self.root, self.tree)
+            self.scratch.mkdir()
+            self.canary_path, self.canary = write_canary(self.dir / "harness")
+        except BaseException:
+            remove_tree(self.dir)
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        remove_tree(self.dir)
+
+    def view(self, env: dict[str, str] | None = None) -> View:
+        readonly = tuple(readonly_paths(self.tree, self.spec))
+        env = {**(env or {})}
+        if not self.spec.autoload_plugins:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        if not self.sandbox.enabled:
+            env["TMPDIR"] = str(self.scratch)
+        return View(tree=self.tree, name=self.root.name, python=self.python, readonly=readonly,
+                    files=(PLUGIN, HARNESS_MAIN, self.canary_path), env=env, tmp_mb=max(self.spec.memory_mb, 64),
+                    memory_mb=self.spec.memory_mb, file_mb=FILE_MB)
+
+    def place(self, view: View) -> Placed:
+        return self.sandbox.place(view)
+
+    def tmp(self) -> str:
+        """The private temporary folder as the command sees it."""
+        return "/tmp" if self.sandbox.enabled else str(self.scratch)
+
+    def launch(self, view: View, placed: Placed, command: list[str]) -> Launch:
+        return self.sandbox.launch(view, placed, command)
+
+    def canary_arg(self, placed: Placed) -> str:
+        return placed.file(self.canary_path)
+
+
+def write_canary(folder: Path) -> tuple[Path, Canary]:
+    """A test file in `folder` whose one test passes and one fails, under names that change
+    every run (collected whatever the target's python_files/python_functions say: it is named
+    on the command line, and unittest classes are always collected)."""
+    canary = Canary(cls=f"Check{secrets.token_hex(4).upper()}", passing=f"test_{secrets.token_hex(4)}",
+                    failing=f"test_{secrets.token_hex(4)}")
+    path = folder / f"c{secrets.token_hex(5)}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CANARY.format(cls=canary.cls, ok=canary.passing, bad=canary.failing), encoding="utf-8")
+    return path, canary

@@ -1,0 +1,42 @@
+"""Finding processes by a marker in their command line, from the host's /proc (a sandboxed
+process has another pid inside its namespace, but the host sees it too)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live (not zombie) processes whose command line contains `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if marker in cmdline and state != "Z" and "procs.py" not in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for_process(marker: str, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if processes_with(marker):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def none_left(marker: str, grace_s: float = 3.0) -> bool:
+    """No process with `marker` remains `grace_s` after a kill was sent."""
+    deadline = time.monotonic() + grace_s
+    while processes_with(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
