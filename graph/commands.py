@@ -11,7 +11,7 @@ from pathlib import Path
 from graph.context import RYX_ROOT, default_db
 from graph.progress import UNSANDBOXED
 from ryx import control
-from ryx.approvals import find, merge_approval, reject_approval
+from ryx.approvals import find, merge_approval, pending_commits, reject_approval
 from ryx.checkpoints import open_database
 from ryx.errors import EXIT_OK, UsageError
 from ryx.gitops import Workspace, open_target
@@ -104,11 +104,25 @@ def _print_records(title: str, records: dict, line: str) -> None:
 
 
 def approvals(args: argparse.Namespace) -> int:
+    """Every approval; for those not merged yet, every commit a merge would bring, with its paths."""
     target, database = _open(args)
     with database as db:
-        records = Memory(db.store, target).all("approvals")
-        _print_records("approvals", records, "{id} {status} {kind}: {test_id} {before} -> {after} points, {paths}")
+        mem = Memory(db.store, target)
+        records = mem.all("approvals")
+        print(f"approvals: {len(records) or 'none'}")
+        for record in records.values():
+            print("  {id} {status} {kind}: {test_id} {before} -> {after} points".format(**record))
+            if record["status"] in ("pending", "approved"):
+                _print_commits(pending_commits(mem, target, record["commit"]))
     return EXIT_OK
+
+
+def _print_commits(commits: list) -> None:
+    for commit in commits:
+        mark = "" if commit.known else "  NOT MADE BY RYX: `ryx approve` refuses it"
+        print(f"    commit {commit.sha[:10]} {commit.subject}{mark}")
+        for path in commit.paths:
+            print(f"      {path}")
 
 
 def approve(args: argparse.Namespace) -> int:
@@ -126,8 +140,8 @@ def reject(args: argparse.Namespace) -> int:
         record = find(mem, args.id)
         ws = Workspace(target)
         ws.prepare()
-        ws.revert(record["commit"])
-        reject_approval(mem, args.id)
+        revert = ws.revert(record["commit"])
+        reject_approval(mem, args.id, revert=(revert, ws.tree()))
     print(f"rejected {args.id}: reverted on ryx/improve; your branch was not touched")
     return EXIT_OK
 

@@ -15,6 +15,7 @@ from langgraph.types import interrupt
 from graph.context import Context
 from nodes.support import memory, services
 from ryx.approvals import merge_approval, record_approval
+from ryx.errors import RyxError
 from state import RyxState
 
 
@@ -26,11 +27,17 @@ def land(state: RyxState, runtime: Runtime[Context]) -> dict:
     message = (f"ryx: {weakness['test_id']} passes ({before} -> {after} points)\n\n"
                f"Points: {before} -> {after} (+{after - before})\n"
                f"Category: {weakness['category']}\nChanged: {cand['summary']}")
-    sha = svc.workspace.commit(cand["diff"], message, cand["id"])
+    try:
+        sha = svc.workspace.commit(cand["diff"], message, cand["id"], base=state["base_commit"],
+                                   tree=cand.get("tree", ""))
+    except RyxError as exc:
+        return {"accepted": None, "outcome": {"kind": "refused", "summary": f"not landed: {exc}",
+                                              "commit": None}}
     safe = all(any(fnmatch(p, g) for g in svc.config.safe) for p in cand["paths"])
     mem = memory(runtime, svc)
     approval = record_approval(mem, sha, cand["paths"], "safe" if safe else "core",
-                               weakness["test_id"], before, after, auto=svc.ctx.auto and safe)
+                               weakness["test_id"], before, after, auto=svc.ctx.auto and safe,
+                               tree=cand.get("tree", ""))
     if approval["status"] == "pending" and svc.ctx.interactive:
         answer = interrupt({"kind": "merge", "id": approval["id"], "question":
                             f"Improvement {approval['id']} ({before} -> {after} points, "

@@ -45,7 +45,8 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
                       status="improved" if improved else "failed", reason=reason,
                       points_before=result.before_points, points_after=result.after_points)
-    return {"candidate": None, "accepted": cand if improved else None, "attempts": [attempt]}
+    accepted = {**cand, "tree": after.tree} if improved else None
+    return {"candidate": None, "accepted": accepted, "attempts": [attempt]}
 
 
 def _broken(state: RyxState, cand, mem, ws, reason: str) -> dict:

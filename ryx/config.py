@@ -125,6 +125,9 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
     loop = raw.get("loop", {})
     if "paths" in bench_raw:
         bench_raw["paths"] = _strings(bench_raw["paths"], "benchmark.paths", source)
+    if "python" in bench_raw and (root / bench_raw["python"]).is_file():
+        # `.venv/bin/python` means the target's own environment, wherever the tree is scored
+        bench_raw["python"] = str((root / bench_raw["python"]).absolute())
     extra_protected = _strings(paths.get("protected", []), "paths.protected", source)
     bench = BenchSpec(**bench_raw, protected=ALWAYS_PROTECTED + extra_protected)
     _check_values(bench, loop, source)

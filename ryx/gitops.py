@@ -12,15 +12,26 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from git import GitCommandError, Repo
+from git import GitCommandError
 from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
 from ryx.errors import EnvironmentMissing, RyxError, UsageError
+from ryx.gitsafe import SafeRepo
 from skills.heal import clean_git_leftovers
 
 IMPROVE_BRANCH = "ryx/improve"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A candidate staged in the worktree."""
+
+    diff: str
+    paths: list[str]  # every changed path
+    added: list[str]  # the paths it creates
 TRAILER = "Ryx-Candidate"
 RYX_IDENTITY = {
     "GIT_AUTHOR_NAME": "Ryx", "GIT_AUTHOR_EMAIL": "ryx@localhost",
@@ -35,7 +46,7 @@ def open_target(path: str | Path) -> Path:
     if not target.is_dir():
         raise UsageError(f"target {target} is not a directory; pass --target DIR with an existing repo.")
     try:
-        with Repo(target, search_parent_directories=False) as repo:
+        with SafeRepo(target, search_parent_directories=False) as repo:
             if repo.bare:
                 raise EnvironmentMissing(f"target {target} is a bare git repository; clone it first.")
             if not repo.head.is_valid():
@@ -57,7 +68,7 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        with Repo(self.root) as repo:
+        with SafeRepo(self.root) as repo:
             self.git_dir = Path(repo.git.rev_parse("--git-common-dir"))
         if not self.git_dir.is_absolute():
             self.git_dir = (self.root / self.git_dir).resolve()
@@ -92,7 +103,7 @@ class Workspace:
     def ensure(self) -> None:
         """The branch and the worktree exist (after a crash or a clean exit alike)."""
         self.clean_leftovers()
-        with Repo(self.root) as repo:
+        with SafeRepo(self.root) as repo:
             if IMPROVE_BRANCH not in [h.name for h in repo.heads]:
                 repo.git.branch(IMPROVE_BRANCH, "HEAD")
             if not self._registered(repo):
@@ -107,35 +118,37 @@ class Workspace:
 
     def reset(self) -> None:
         """Back to the head of ryx/improve: no candidate left behind."""
-        with Repo(self.path) as wt:
+        with SafeRepo(self.path) as wt:
             wt.git.reset("--hard", "HEAD")
             wt.git.clean("-ffdx", "-q")
 
     def remove(self) -> None:
-        with Repo(self.root) as repo:
+        with SafeRepo(self.root) as repo:
             if self._registered(repo):
                 repo.git.worktree("remove", "--force", str(self.path))
 
     # -- candidates --------------------------------------------------------------------------
     def head(self) -> str:
-        with Repo(self.path) as wt:
+        with SafeRepo(self.path) as wt:
             return wt.head.commit.hexsha
 
     def tree(self) -> str:
-        with Repo(self.path) as wt:
+        with SafeRepo(self.path) as wt:
             return wt.head.commit.tree.hexsha
 
-    def snapshot(self) -> tuple[str, list[str]]:
-        """Stage everything in the worktree; return (diff against HEAD, changed paths)."""
-        with Repo(self.path) as wt:
+    def snapshot(self) -> Snapshot:
+        """Stage everything in the worktree: the diff against HEAD, changed and added paths."""
+        with SafeRepo(self.path) as wt:
             wt.git.add("-A")
             diff = wt.git.diff("--cached", "--binary", "HEAD")
-            names = wt.git.diff("--cached", "--name-only", "--no-renames", "HEAD").splitlines()
-        return (diff + "\n" if diff else ""), names
+            status = wt.git.diff("--cached", "--name-status", "--no-renames", "-z", "HEAD").split("\0")
+        pairs = list(zip(status[0::2], status[1::2], strict=False))
+        return Snapshot(diff + "\n" if diff else "", [p for _, p in pairs],
+                        [p for kind, p in pairs if kind == "A"])
 
     def staged_tree(self) -> str:
         """The tree of the worktree as it is now (candidate included), via the worktree's index."""
-        with Repo(self.path) as wt:
+        with SafeRepo(self.path) as wt:
             wt.git.add("-A")
             return wt.git.write_tree()
 
@@ -147,40 +160,58 @@ class Workspace:
         with tempfile.NamedTemporaryFile("w", suffix=".diff", delete=False) as fh:
             fh.write(diff)
         try:
-            with Repo(self.path) as wt:
+            with SafeRepo(self.path) as wt:
                 wt.git.apply("--index", "--whitespace=nowarn", fh.name)
         except GitCommandError as exc:
             raise RyxError(f"could not re-apply the candidate in {self.path}: {exc.stderr.strip()}") from exc
         finally:
             os.unlink(fh.name)
 
-    def commit(self, diff: str, message: str, candidate_id: str) -> str:
-        """Commit the candidate on ryx/improve; idempotent for the same candidate id."""
+    def commit(self, diff: str, message: str, candidate_id: str, *, base: str, tree: str) -> str:
+        """Commit the candidate on ryx/improve; idempotent for the same candidate id.
+
+        Only on top of `base` (the commit it was scored against) and only if the result is
+        exactly the scored `tree`: a branch moved by anyone else, or a tree that differs from
+        what was scored, lands nothing (RyxError)."""
         existing = self.find_candidate(candidate_id)
         if existing:
             return existing
+        head = self.branch_head()
+        if head != base:
+            raise RyxError(f"{IMPROVE_BRANCH} moved from {base[:10]} to {head[:10]} outside Ryx "
+                           "since this cycle began; nothing landed. Inspect it with `git log "
+                           f"{IMPROVE_BRANCH}`; the next cycle starts from where it is now.")
         self.apply(diff)
         body = f"{message}\n\n{TRAILER}: {candidate_id}\n"
-        with Repo(self.path) as wt:
+        with SafeRepo(self.path) as wt:
+            if wt.git.write_tree() != tree:
+                self.reset()
+                raise RyxError(f"the candidate's tree is not the tree that was scored ({tree[:10]}); "
+                               "nothing landed.")
             wt.git.commit("--no-verify", "-q", "-m", body, env=RYX_IDENTITY)
             return wt.head.commit.hexsha
 
+    def branch_head(self) -> str:
+        """Where ryx/improve points now (in the repository, not the worktree's view)."""
+        with SafeRepo(self.root) as repo:
+            return repo.git.rev_parse("--verify", f"refs/heads/{IMPROVE_BRANCH}")
+
     def revert(self, commit: str) -> str:
         """Undo an improvement on ryx/improve (for `ryx reject`)."""
-        with Repo(self.path) as wt:
+        with SafeRepo(self.path) as wt:
             wt.git.revert("--no-edit", commit, env=RYX_IDENTITY)
             return wt.head.commit.hexsha
 
     def find_candidate(self, candidate_id: str, depth: int = 50) -> str | None:
         """The commit on ryx/improve that already carries this candidate, if any."""
-        with Repo(self.root) as repo:
+        with SafeRepo(self.root) as repo:
             for commit in repo.iter_commits(IMPROVE_BRANCH, max_count=depth):
                 if f"{TRAILER}: {candidate_id}" in commit.message:
                     return commit.hexsha
         return None
 
     # -- helpers -----------------------------------------------------------------------------
-    def _registered(self, repo: Repo) -> bool:
+    def _registered(self, repo: SafeRepo) -> bool:
         listing = repo.git.worktree("list", "--porcelain")
         paths = [line[len("worktree "):] for line in listing.splitlines() if line.startswith("worktree ")]
         return any(Path(p).resolve() == self.path.resolve() for p in paths) and self.path.exists()
@@ -188,7 +219,7 @@ class Workspace:
 
 def merge_into_current(root: Path, commit: str) -> str:
     """`ryx approve`: merge an improvement into the branch the user has checked out."""
-    with Repo(root) as repo:
+    with SafeRepo(root) as repo:
         branch = repo.active_branch.name if not repo.head.is_detached else "HEAD"
         try:
             repo.git.merge("--no-edit", commit, env=RYX_IDENTITY if not _has_identity(repo) else None)
@@ -200,6 +231,6 @@ def merge_into_current(root: Path, commit: str) -> str:
         return branch
 
 
-def _has_identity(repo: Repo) -> bool:
+def _has_identity(repo: SafeRepo) -> bool:
     with repo.config_reader() as cfg:
         return cfg.has_option("user", "email")

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 
 class Weakness(TypedDict):
@@ -42,6 +42,7 @@ class Candidate(TypedDict):
     diff: str
     paths: list[str]
     summary: str
+    tree: NotRequired[str]  # the git tree verify scored (set once accepted)
 
 
 class Attempt(TypedDict):
@@ -59,7 +60,7 @@ class Attempt(TypedDict):
 class Outcome(TypedDict):
     """How the cycle ended."""
 
-    kind: Literal["landed", "escalated", "idle", "stopped"]
+    kind: Literal["landed", "escalated", "idle", "stopped", "refused"]
     summary: str
     commit: str | None
 

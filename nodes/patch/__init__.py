@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 
+from git import GitCommandError
 from langgraph.runtime import Runtime
 
 from benchmark.protect import protected_violations
+from benchmark.runner import python_of
+from benchmark.screen import reaching_into_the_runner, shadowing
 from graph.context import Context
 from graph.policy import position
 from nodes.support import (
@@ -25,6 +28,8 @@ from nodes.support import (
     target_repo_name,
 )
 from ryx.codectx import format_files, read_files, test_source
+from ryx.errors import RyxError
+from ryx.sandbox import module_names
 from skills.edit import EditError, apply_edits, parse_reply
 from state import Attempt, Candidate, RyxState
 
@@ -90,30 +95,55 @@ def _context_files(svc, state: RyxState, limit: int) -> dict[str, str]:
 
 
 def _apply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
-    """(diff, paths, candidate id) of the applied reply, or the reason it was refused."""
-    ws = svc.workspace
-    ws.prepare()
+    """(diff, paths, candidate id) of the applied reply, or the reason it was refused.
+
+    Whatever a reply holds (NUL bytes, lone surrogates, paths no file system takes, a git
+    command that times out), it ends as a refusal with a reason, never as a crash."""
     try:
-        edits = parse_reply(reply, known_paths=shown)
+        return _apply_reply(svc, reply, shown, mem, test_id)
     except EditError as exc:
         return f"the reply could not be used as an edit: {exc}"
+    except (ValueError, OSError, RyxError, GitCommandError) as exc:
+        return f"the reply could not be applied ({type(exc).__name__}: {str(exc)[:500]})"
+
+
+def _apply_reply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
+    ws = svc.workspace
+    ws.prepare()
+    edits = parse_reply(reply, known_paths=shown)
     result = apply_edits(ws.path, edits)
     if not result.ok:
         return "the edit did not apply: " + "\n".join(result.errors)
-    diff, paths = ws.snapshot()
-    if not paths:
+    snap = ws.snapshot()
+    if not snap.paths:
         return "the edit changed nothing; the SEARCH and REPLACE text were identical"
-    violations = protected_violations(paths, svc.config.benchmark)
-    if violations:
-        return "rejected unscored, protected path: " + "; ".join(violations)
-    changed = sum(1 for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---"))
-    if changed > svc.config.max_diff_lines:
-        return f"rejected unscored: the diff changes {changed} lines, over the cap of {svc.config.max_diff_lines}"
-    cid = hashlib.sha256(diff.encode()).hexdigest()[:16]
+    refusal = _screen(svc, snap)
+    if refusal:
+        return refusal
+    cid = hashlib.sha256(snap.diff.encode()).hexdigest()[:16]
     earlier = mem.failed_patch(test_id, cid)
     if earlier:
         return f"identical to a patch that already failed (not re-run): {earlier}"
-    return diff, paths, cid
+    return snap.diff, snap.paths, cid
+
+
+def _screen(svc, snap) -> str | None:
+    """Why the staged candidate may not be scored at all, or None."""
+    spec = svc.config.benchmark
+    violations = protected_violations(snap.paths, spec)
+    if violations:
+        return "rejected unscored, protected path: " + "; ".join(violations)
+    shadows = shadowing(snap.added, module_names(python_of(svc.workspace.path, spec), own="ryx"))
+    if shadows:
+        return "rejected unscored, it would shadow a module: " + "; ".join(shadows)
+    reaching = reaching_into_the_runner(snap.diff)
+    if reaching:
+        return ("rejected unscored, it reaches into the test runner instead of fixing the code: "
+                + "; ".join(reaching[:3]))
+    changed = sum(1 for ln in snap.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---"))
+    if changed > svc.config.max_diff_lines:
+        return f"rejected unscored: the diff changes {changed} lines, over the cap of {svc.config.max_diff_lines}"
+    return None
 
 
 def _failed(approach: int, attempt: int, reason: str, state: RyxState) -> Attempt:

@@ -29,7 +29,8 @@ print(json.dumps({
 """
 _INSTALLED_QUERY = """\
 import importlib.metadata as md, json, sys
-print(json.dumps(sorted(md.packages_distributions())))
+own = sys.argv[1]
+print(json.dumps(sorted(name for name, dists in md.packages_distributions().items() if set(dists) != {own})))
 """
 _HARNESS_NAMES = frozenset({"pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py"})
 
@@ -61,16 +62,16 @@ def describe(python: str) -> Interpreter:
 
 
 @lru_cache(maxsize=8)
-def module_names(python: str) -> frozenset[str]:
+def module_names(python: str, own: str = "") -> frozenset[str]:
     """Top-level names the interpreter imports from outside a project: its standard library,
-    its installed distributions, and the test harness."""
-    installed = json.loads(_ask(python, _INSTALLED_QUERY))
+    its installed distributions (but those only of the distribution `own`), the test harness."""
+    installed = json.loads(_ask(python, _INSTALLED_QUERY, own))
     return describe(python).stdlib | frozenset(installed) | _HARNESS_NAMES
 
 
-def _ask(python: str, code: str) -> str:
+def _ask(python: str, code: str, *args: str) -> str:
     try:
-        proc = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True,
+        proc = subprocess.run([python, "-I", "-c", code, *args], capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EnvironmentMissing(f"the benchmark's python {python} could not be started ({exc}); "

@@ -103,11 +103,30 @@ def _is_absolute(path: str) -> bool:
     return path.startswith("/") or bool(PureWindowsPath(path).drive)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
+
+
+def _check_chars(rel: str) -> None:
+    """A path must be printable text a file system can hold."""
+    bad = _CONTROL.search(rel)
+    if bad:
+        raise EditError(f"{rel!r}: refused, the path holds the character {bad.group()!r} "
+                        "(a control character or a lone surrogate); name the file in plain text.")
+    encoded = rel.encode("utf-8")
+    longest = max((len(part.encode("utf-8")) for part in rel.split("/")), default=0)
+    if len(encoded) > MAX_PATH_BYTES or longest > MAX_NAME_BYTES:
+        raise EditError(f"{rel[:60]!r}...: refused, the path is too long for a file system "
+                        f"(over {MAX_NAME_BYTES} bytes a name or {MAX_PATH_BYTES} in all).")
+
+
 def safe_target(root: Path, rel: str) -> Path:
     """The real file `rel` names inside `root`; EditError when it would lead outside."""
     if not rel or _is_absolute(rel):
         raise EditError(f"{rel or '(empty path)'}: refused, paths must be relative to the "
                         "repository root (like `pkg/calc.py`).")
+    _check_chars(rel)
     parts = PurePosixPath(rel).parts
     if ".." in parts:
         raise EditError(f"{rel}: refused, `..` would lead outside the repository; "
