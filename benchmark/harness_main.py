@@ -1,6 +1,6 @@
 """The first code of a benchmark run, inside the sandbox: the trusted part loads first.
 
-    python -I -B -X pycache_prefix=/tmp/... harness_main.py PLUGIN_FILE ROOT PYTEST_ARGS...
+    python -I -B harness_main.py PLUGIN_FILE ROOT PYTEST_ARGS...
 
 `-I` keeps the environment and the current folder off sys.path, so nothing of the tree can
 stand in for pytest, pluggy, the points plugin or the standard library while they load. All

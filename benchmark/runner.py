@@ -99,21 +99,22 @@ def _run_pytest(bench: Workbench, only: Sequence[str]) -> Scorecard:
     spec = bench.spec
     _check_paths(bench.tree, bench.root, spec)
     targets = list(only) or list(spec.paths)
+    canary_file, canary = bench.add_canary(in_tree=False)
     view = bench.view()
     placed = bench.place(view)
     channel = Channel()
     try:
         args = [*targets, "--rootdir", placed.root, "-p", "no:cacheprovider", "-q", "--tb=short",
                 f"--ryx-report={channel.path}", f"--ryx-test-timeout={spec.test_timeout_s}",
-                f"--ryx-canary={bench.canary_arg(placed)}"]
+                f"--ryx-canary={placed.file(canary_file)}"]
         if not spec.paths:
             args.append("--ryx-all-tests")
-        command = [bench.python, "-I", "-B", "-X", f"pycache_prefix={bench.tmp()}/pycache",
-                   placed.file(HARNESS_MAIN), placed.file(PLUGIN), placed.root, *args]
+        command = [bench.python, "-I", "-B", placed.file(HARNESS_MAIN), placed.file(PLUGIN),
+                   placed.root, *args]
         done = run(bench.launch(view, placed, command), timeout=spec.run_timeout_s, channel=channel)
     finally:
         channel.close()
-    return _pytest_scorecard(done, bench.canary, _Context(bench.root, spec, targets))
+    return _pytest_scorecard(done, canary, _Context(bench.root, spec, targets))
 
 
 def _check_paths(tree: Path, root: Path, spec: BenchSpec) -> None:

@@ -42,12 +42,13 @@ class Workbench:
         self.dir = Path(tempfile.mkdtemp(prefix="ryx-run-"))
         self.tree = self.dir / "tree"
         self.scratch = self.dir / "tmp"
+        self._files: list[Path] = [PLUGIN, HARNESS_MAIN]
+        self._readonly: list[str] = []
 
     def __enter__(self) -> Workbench:
         try:
             copy_tree(self.root, self.tree)
             self.scratch.mkdir()
-            self.canary_path, self.canary = write_canary(self.dir / "harness")
         except BaseException:
             remove_tree(self.dir)
             raise
@@ -57,29 +58,33 @@ class Workbench:
                  tb: TracebackType | None) -> None:
         remove_tree(self.dir)
 
+    def add_canary(self, *, in_tree: bool) -> tuple[Path, Canary]:
+        """The canary file, read-only: outside the tree (the plugin adds it to the run), or in
+        a hidden folder of the tree (named on plain pytest's command line)."""
+        folder = self.tree / f".{secrets.token_hex(5)}" if in_tree else self.dir / "harness"
+        path, canary = write_canary(folder)
+        if in_tree:
+            self._readonly.append(folder.relative_to(self.tree).as_posix())
+        else:
+            self._files.append(path)
+        return path, canary
+
     def view(self, env: dict[str, str] | None = None) -> View:
-        readonly = tuple(readonly_paths(self.tree, self.spec))
+        readonly = (*readonly_paths(self.tree, self.spec), *self._readonly)
         env = {**(env or {})}
         if not self.spec.autoload_plugins:
             env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         if not self.sandbox.enabled:
             env["TMPDIR"] = str(self.scratch)
         return View(tree=self.tree, name=self.root.name, python=self.python, readonly=readonly,
-                    files=(PLUGIN, HARNESS_MAIN, self.canary_path), env=env, tmp_mb=max(self.spec.memory_mb, 64),
+                    files=tuple(self._files), env=env, tmp_mb=max(self.spec.memory_mb, 64),
                     memory_mb=self.spec.memory_mb, file_mb=FILE_MB)
 
     def place(self, view: View) -> Placed:
         return self.sandbox.place(view)
 
-    def tmp(self) -> str:
-        """The private temporary folder as the command sees it."""
-        return "/tmp" if self.sandbox.enabled else str(self.scratch)
-
     def launch(self, view: View, placed: Placed, command: list[str]) -> Launch:
         return self.sandbox.launch(view, placed, command)
-
-    def canary_arg(self, placed: Placed) -> str:
-        return placed.file(self.canary_path)
 
 
 def write_canary(folder: Path) -> tuple[Path, Canary]:

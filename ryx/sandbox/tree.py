@@ -1,8 +1,9 @@
 """The private copy of a tree that a sandboxed run works on, and its removal.
 
 The copy holds what git would commit (tracked files and untracked ones that are not ignored)
-and never `.git`: code under test cannot reach the repository, its hooks, its refs or the
-folders around it, and whatever it writes is thrown away with the copy.
+and never `.git` or compiled bytecode: code under test cannot reach the repository, its
+hooks, its refs or the folders around it, no stale or planted `.pyc` stands in for a source
+file, and whatever it writes is thrown away with the copy.
 """
 
 from __future__ import annotations
@@ -35,8 +36,13 @@ def tree_files(src: Path) -> list[str]:
     src = Path(src)
     if (src / ".git").exists():
         out = run_git(src, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
-        return [p for p in dict.fromkeys(out.split("\0")) if p and ".git" not in Path(p).parts]
-    return [str(p.relative_to(src)) for p in _walk(src)]
+        return [p for p in dict.fromkeys(out.split("\0")) if p and _wanted(p)]
+    return [str(p.relative_to(src)) for p in _walk(src) if _wanted(str(p))]
+
+
+def _wanted(path: str) -> bool:
+    parts = Path(path).parts
+    return ".git" not in parts and "__pycache__" not in parts and not path.endswith((".pyc", ".pyo"))
 
 
 def _walk(root: Path):
