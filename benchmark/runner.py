@@ -31,13 +31,15 @@ __all__ = ["BenchmarkError", "ReportTampered", "run_benchmark", "scrubbed_env"]
 
 
 def run_benchmark(root: Path, spec: BenchSpec, *, only: Sequence[str] = (),
-                  config_from_head: bool = False) -> Scorecard:
+                  config_from_head: bool = False, label: str | None = None) -> Scorecard:
     """Score the working tree at `root` (uncommitted changes included).
 
     `only`: node ids to run instead of the whole benchmark (e.g. to confirm a gain).
     `config_from_head`: refuse a tree whose pytest configuration is not its HEAD commit's.
+    `label`: how messages name the tree (the loop's worktree path means nothing to a user).
     """
     root = _check_root(root)
+    label = label or str(root)
     if config_from_head:
         _check_config(root)
     sandbox = Sandbox(spec.sandbox)
@@ -46,9 +48,9 @@ def run_benchmark(root: Path, spec: BenchSpec, *, only: Sequence[str] = (),
     started = time.monotonic()
     with Workbench(root, spec, sandbox, python_of(root, spec)) as bench:
         bench_hash = benchmark_files_hash(bench.tree, spec)
-        card = _run_command(bench) if spec.command else _run_pytest(bench, only)
+        card = _run_command(bench, label) if spec.command else _run_pytest(bench, only, label)
         if benchmark_files_hash(bench.tree, spec) != bench_hash:
-            raise BenchmarkError(f"the benchmark files of {root} changed while it ran; the run "
+            raise BenchmarkError(f"the benchmark files of {label} changed while it ran; the run "
                                  "is not counted.")
     return replace(card, tree=tree, benchmark_hash=bench_hash, duration_s=time.monotonic() - started)
 
@@ -87,6 +89,7 @@ def python_of(root: Path, spec: BenchSpec) -> str:
 @dataclass(frozen=True)
 class _Context:
     root: Path
+    label: str
     spec: BenchSpec
     targets: list[str]
 
@@ -95,9 +98,9 @@ class _Context:
         return f"cd {shlex.quote(str(self.root))} && {shlex.join(command)}"
 
 
-def _run_pytest(bench: Workbench, only: Sequence[str]) -> Scorecard:
+def _run_pytest(bench: Workbench, only: Sequence[str], label: str) -> Scorecard:
     spec = bench.spec
-    _check_paths(bench.tree, bench.root, spec)
+    _check_paths(bench.tree, label, spec)
     targets = list(only) or list(spec.paths)
     canary_file, canary = bench.add_canary(in_tree=False)
     view = bench.view()
@@ -114,10 +117,10 @@ def _run_pytest(bench: Workbench, only: Sequence[str]) -> Scorecard:
         done = run(bench.launch(view, placed, command), timeout=spec.run_timeout_s, channel=channel)
     finally:
         channel.close()
-    return _pytest_scorecard(done, canary, _Context(bench.root, spec, targets))
+    return _pytest_scorecard(done, canary, _Context(bench.root, label, spec, targets))
 
 
-def _check_paths(tree: Path, root: Path, spec: BenchSpec) -> None:
+def _check_paths(tree: Path, root: str, spec: BenchSpec) -> None:
     missing = [p for p in spec.paths if not (tree / p.split("::", 1)[0]).exists()]
     if missing:
         raise BenchmarkError(
@@ -133,7 +136,7 @@ def _pytest_scorecard(done: Finished, canary: Canary, ctx: _Context) -> Scorecar
     report = read_report(done.channel)
     if done.returncode in (2, 3, 4) and not done.timed_out:
         raise BenchmarkError(
-            f"pytest could not run the benchmark of {ctx.root} (exit {done.returncode}: "
+            f"pytest could not run the benchmark of {ctx.label} (exit {done.returncode}: "
             f"{_EXIT_NAMES[done.returncode]}). Reproduce with: {ctx.reproduce()}\n"
             f"--- output tail ---\n{canary.scrub(done.output)}"
         )
@@ -144,7 +147,7 @@ def _pytest_scorecard(done: Finished, canary: Canary, ctx: _Context) -> Scorecar
         raise BenchmarkError(_no_tests_message(ctx), exit_code=EXIT_USAGE)
     if not report.seen_collected:
         why = _why_unfinished(done, ctx)
-        raise BenchmarkError(f"the benchmark of {ctx.root} {why} and reported no tests. Reproduce "
+        raise BenchmarkError(f"the benchmark of {ctx.label} {why} and reported no tests. Reproduce "
                              f"with: {ctx.reproduce()}\n--- output tail ---\n{done.output}")
     return Scorecard(tests=_results(points, report, done), output=canary.scrub(_output(report, done, ctx)))
 
@@ -174,18 +177,18 @@ def _output(report: Report, done: Finished, ctx: _Context) -> str:
 
 
 def _no_tests_message(ctx: _Context) -> str:
-    where = ", ".join(ctx.targets) or str(ctx.root)
+    where = ", ".join(ctx.targets) or ctx.label
     if not ctx.spec.paths:
-        return (f"no tests were collected in {ctx.root} (every test counts 1 point in this mode). "
+        return (f"no tests were collected in {ctx.label} (every test counts 1 point in this mode). "
                 "Add pytest tests, or set benchmark.paths in ryx.toml to where they are.")
     return (
-        f"no points-marked tests were found under {where} in {ctx.root}. Mark benchmark tests "
+        f"no points-marked tests were found under {where} in {ctx.label}. Mark benchmark tests "
         "with @pytest.mark.points(N, category='edit_success') (N a whole number), or set "
         "benchmark.paths = [] in ryx.toml to count every test 1 point."
     )
 
 
-def _run_command(bench: Workbench) -> Scorecard:
+def _run_command(bench: Workbench, label: str) -> Scorecard:
     """`benchmark.command`: a program that prints the scorecard JSON on stdout."""
     spec = bench.spec
     assert spec.command is not None
@@ -193,7 +196,7 @@ def _run_command(bench: Workbench) -> Scorecard:
     placed = bench.place(view)
     done = run(bench.launch(view, placed, ["/bin/sh", "-c", spec.command]),
                timeout=spec.run_timeout_s, keep_stdout=True)
-    where = f"the benchmark command {spec.command!r} in {bench.root}"
+    where = f"the benchmark command {spec.command!r} in {label}"
     if done.timed_out:
         raise BenchmarkError(f"{where} ran past run_timeout_s={spec.run_timeout_s}s and was "
                              f"killed.\n--- stderr tail ---\n{done.output}")

@@ -8,6 +8,7 @@ beside it from Ryx's own tree.
 
 from __future__ import annotations
 
+import os
 import secrets
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from ryx.sandbox.process import Launch
 PLUGIN = Path(__file__).with_name("plugin.py")
 HARNESS_MAIN = Path(__file__).with_name("harness_main.py")
 FILE_MB = 2048
+PREFIX = "ryx-run-"
 CANARY = '''import unittest
 
 
@@ -39,7 +41,8 @@ class Workbench:
 
     def __init__(self, root: Path, spec: BenchSpec, sandbox: Sandbox, python: str) -> None:
         self.root, self.spec, self.sandbox, self.python = Path(root), spec, sandbox, python
-        self.dir = Path(tempfile.mkdtemp(prefix="ryx-run-"))
+        sweep_stale()
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
         self.tree = self.dir / "tree"
         self.scratch = self.dir / "tmp"
         self._files: list[Path] = [PLUGIN, HARNESS_MAIN]
@@ -85,6 +88,27 @@ class Workbench:
 
     def launch(self, view: View, placed: Placed, command: list[str]) -> Launch:
         return self.sandbox.launch(view, placed, command)
+
+
+def sweep_stale() -> list[Path]:
+    """Remove the workbenches of Ryx processes that died without cleaning up (a SIGKILL)."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        pid = path.name[len(PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and path.stat().st_uid == os.getuid():
+            remove_tree(path)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_canary(folder: Path) -> tuple[Path, Canary]:

@@ -27,7 +27,7 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     ws.apply(cand["diff"])
     before = Scorecard.from_json(state["baseline"])
     try:
-        after = run_benchmark(ws.path, spec, config_from_head=True)
+        after = run_benchmark(ws.path, spec, config_from_head=True, label="the candidate")
     except BenchmarkError as exc:
         return _broken(state, cand, mem, ws, f"rejected: the benchmark could not run on it: {exc}")
     quarantined = set(mem.all("quarantine"))
@@ -79,7 +79,8 @@ def _flaky(ws, spec, after: Scorecard, changed: tuple[str, ...]) -> set[str]:
     """Tests whose outcome flips when re-run on this same tree (benchmark.confirm_runs times)."""
     flips: set[str] = set()
     for _ in range(spec.confirm_runs):
-        rerun = run_benchmark(ws.path, spec, only=list(changed), config_from_head=True)
+        rerun = run_benchmark(ws.path, spec, only=list(changed), config_from_head=True,
+                              label="the candidate")
         flips |= {t for t in changed if t not in rerun.tests or rerun.tests[t].outcome != after.tests[t].outcome}
     return flips
 

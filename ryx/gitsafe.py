@@ -9,16 +9,19 @@ that the loop turns into a failed attempt instead of a crash.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from git import Git, GitCommandError, Repo
 
-from ryx.errors import RyxError
+from ryx.errors import RyxError, UsageError
 
-GIT_TIMEOUT_S = 120.0
+TIMEOUT_ENV = "RYX_GIT_TIMEOUT_S"
+DEFAULT_TIMEOUT_S = 120.0
 HARDENING = ("core.hooksPath=/dev/null", "core.fsmonitor=false")
 GIT_OPTIONS = tuple(arg for setting in HARDENING for arg in ("-c", setting))
 
@@ -27,14 +30,31 @@ class GitTimeout(RyxError):
     """A git command ran past its time and was killed."""
 
 
+def git_timeout() -> float:
+    """Seconds a git command may run: RYX_GIT_TIMEOUT_S, else 120 (huge repositories may
+    need more)."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise UsageError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds; unset it or "
+                         "set it to e.g. 300.")
+    return value
+
+
 def git_argv(*args: str) -> list[str]:
     """`git -c core.hooksPath=/dev/null -c core.fsmonitor=false ARGS`."""
     return ["git", *GIT_OPTIONS, *args]
 
 
 def run_git(cwd: Path | str, *args: str, env: Mapping[str, str] | None = None,
-            timeout: float = GIT_TIMEOUT_S, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run one hardened git command; GitTimeout when it runs past `timeout`."""
+            timeout: float | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run one hardened git command; GitTimeout when it runs past `timeout` (RYX_GIT_TIMEOUT_S)."""
+    timeout = timeout or git_timeout()
     try:
         proc = subprocess.run(git_argv(*args), cwd=cwd, capture_output=True, text=True,
                               env=dict(env) if env is not None else None, timeout=timeout,
@@ -48,8 +68,11 @@ def run_git(cwd: Path | str, *args: str, env: Mapping[str, str] | None = None,
 
 
 def _timeout_message(args: tuple[str, ...] | list[str], timeout: float, cwd: Path | str) -> str:
-    return (f"git {' '.join(str(a) for a in args)} did not finish within {timeout:g} s in {cwd} "
-            "and was killed; the repository may hold a huge file or a slow filter.")
+    shown = [str(a) for a in args]
+    if tuple(shown[: len(GIT_OPTIONS)]) == GIT_OPTIONS:
+        shown = shown[len(GIT_OPTIONS):]
+    return (f"git {' '.join(shown)} did not finish within {timeout:g} s and was killed (a huge "
+            f"file or a slow filter in the repository? {TIMEOUT_ENV} sets the limit).")
 
 
 class HardenedGit(Git):
@@ -61,14 +84,31 @@ class HardenedGit(Git):
 
     def execute(self, command: Any, *args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("as_process"):
-            kwargs.setdefault("kill_after_timeout", GIT_TIMEOUT_S)
+            kwargs.setdefault("kill_after_timeout", git_timeout())
+        started = time.time()
         try:
             return super().execute(command, *args, **kwargs)
         except GitCommandError as exc:
             if "did not complete in" in str(exc.stderr) or "timed out" in str(exc.stderr):
+                where = self._working_dir or "."
+                _clear_lock_left_by_kill(Path(where), started)
                 raise GitTimeout(_timeout_message(list(command)[1:], kwargs.get("kill_after_timeout", 0),
-                                                  self._working_dir or ".")) from exc
+                                                  where)) from exc
             raise
+
+
+def _clear_lock_left_by_kill(work_tree: Path, since: float) -> None:
+    """The git command we killed leaves its index.lock behind: remove it (only one made since
+    that command started), so the next command is not refused."""
+    dot_git = work_tree / ".git"
+    if dot_git.is_file():  # a linked worktree: `gitdir: <path>`
+        dot_git = Path(dot_git.read_text().split(":", 1)[1].strip())
+    lock = dot_git / "index.lock"
+    try:
+        if lock.stat().st_mtime >= since - 1:
+            lock.unlink()
+    except OSError:
+        pass
 
 
 class SafeRepo(Repo):

@@ -10,7 +10,7 @@ from benchmark.integrity import benchmark_files_hash
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard
 from benchmark.spec import BenchSpec
-from ryx.gitops import Workspace
+from ryx.gitops import IMPROVE_BRANCH, Workspace
 from ryx.memory import Memory
 
 
@@ -28,12 +28,17 @@ def score(ws: Workspace, spec: BenchSpec, mem: Memory, cycle: int | None) -> tup
     cached = mem.cached_scorecard(tree, bench_hash, env)
     if cached is not None:
         return cached, True
-    card = run_benchmark(ws.path, spec, config_from_head=True).to_json()
+    card = run_benchmark(ws.path, spec, config_from_head=True, label=label(ws)).to_json()
     mem.save_scorecard(card, env, cycle)
     return card, False
 
 
+def label(ws: Workspace) -> str:
+    """How messages name the tree the loop scores."""
+    return f"{IMPROVE_BRANCH} of {ws.root}"
+
+
 def failure_output(ws: Workspace, spec: BenchSpec, test_id: str) -> str:
     """The output of one test run alone, to show the model what fails."""
-    card: Scorecard = run_benchmark(ws.path, spec, only=[test_id], config_from_head=True)
+    card: Scorecard = run_benchmark(ws.path, spec, only=[test_id], config_from_head=True, label=label(ws))
     return getattr(card, "output", "") or ""

@@ -7,7 +7,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from loop_helpers import (
     BENCH,
@@ -129,6 +131,8 @@ def test_sigkill_mid_cycle_then_resume_finishes_with_one_commit(tmp_path):
     worktrees = git(target, "worktree", "list", "--porcelain")
     assert worktrees.count("worktree ") == 1, worktrees
     assert not list((target / ".git").rglob("index.lock"))
+    leftovers = list(Path(tempfile.gettempdir()).glob(f"ryx-run-{proc.pid}-*"))
+    assert leftovers == [], "the killed run's private copy was not swept"
 
 
 def test_candidate_that_breaks_collection_is_a_failed_attempt_with_the_error(tmp_path):

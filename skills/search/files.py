@@ -33,7 +33,9 @@ def list_files(root: Path) -> list[str]:
 
 def _git_files(root: Path) -> list[str] | None:
     """Tracked plus untracked-but-not-ignored files; None when git cannot answer."""
-    cmd = ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    # The repository's hooks and fsmonitor never run inside this call.
+    cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-C", str(root),
+           "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
