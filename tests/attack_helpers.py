@@ -63,7 +63,7 @@ markers = ["points(n, category): benchmark points"]
 RYX_TOML = '''[benchmark]
 paths = ["benchmark"]
 test_timeout_s = 10
-run_timeout_s = 20
+run_timeout_s = 10
 memory_mb = 1024
 '''
 FIX = sr("calc/__init__.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")

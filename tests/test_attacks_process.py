@@ -48,7 +48,7 @@ ATTACKS = [
     Attack("an import that never returns", before_add(
         "import signal as _s, time as _t\ngetattr(_s, 'pthread_sig' + 'mask')(_s.SIG_BLOCK, [_s.SIGALRM])\n"
         "_t.sleep(3600)"),
-        "ran past run_timeout_s=20"),
+        "ran past run_timeout_s=10"),
     Attack("a memory bomb", before_add("_block = bytearray(8 * 1024 ** 3)"),
            "could not run on it"),
     Attack("killing the loop", before_add(
