@@ -13,6 +13,7 @@ passed, and is refused.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +40,34 @@ class Canary:
         return next((t for t in test_ids if t.endswith(f"::{self.cls}::{method}")), None)
 
     def scrub(self, output: str) -> str:
-        """pytest's output without the canary's lines (its failure is no news to anyone)."""
+        """pytest's output without the canary's lines and counts (its failure is no news)."""
         kept, skipping = [], False
         for line in output.splitlines():
             if line.startswith(("___", "===")):
                 skipping = f" {self.cls}." in line and line.startswith("___")
             if not skipping and f"::{self.cls}::" not in line:
                 kept.append(line)
+        last = next((n for n in range(len(kept) - 1, -1, -1) if _COUNTS.search(kept[n])), None)
+        if last is not None:
+            kept[last] = _recount(kept[last])
         return "\n".join(kept)
+
+
+_COUNTS = re.compile(r"^(?P<pre>=*\s*)(?P<counts>\d+ \w+(?:, \d+ \w+)*)(?P<post> in [\d.]+s.*)$")
+
+
+def _recount(line: str) -> str:
+    """pytest's closing counts less the canary's one pass and one failure."""
+    match = _COUNTS.search(line)
+    if match is None:
+        return line
+    counts = []
+    for part in match["counts"].split(", "):
+        number, word = part.split(" ", 1)
+        number = int(number) - (word in ("passed", "failed"))
+        if number:
+            counts.append(f"{number} {word}")
+    return f"{match['pre']}{', '.join(counts) or 'no tests ran'}{match['post']}"
 
 
 @dataclass

@@ -172,3 +172,25 @@ _r.TestReport.__init__ = _init
     root = _repo(tmp_path, {**CALC, "calc.py": forging + CALC["calc.py"]})
     check = confirm_plain(root, SPEC, ["bench/test_calc.py::test_add"], python_of(root, SPEC))
     assert not check.confirmed and "cannot be trusted" in check.reason
+
+
+def test_an_older_bwrap_without_size_or_disable_userns_still_sandboxes(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ryx.sandbox import bwrap
+
+    real = bwrap.find_bwrap()
+    older = tmp_path / "bwrap-0.6"
+    older.write_text(f"#!/bin/sh\nif [ \"$1\" = --help ]; then\n  {real} --help | grep -v -e --size -e --disable-userns\n"
+                     f"  exit 0\nfi\nfor a in \"$@\"; do [ \"$a\" = --size ] && exit 99; done\nexec {real} \"$@\"\n")
+    older.chmod(0o755)
+    monkeypatch.setenv("RYX_BWRAP", str(older))
+    root = _repo(tmp_path / "t", {**CALC, "bench/test_home.py": """
+        import os, pytest
+
+        @pytest.mark.points(1, category="box")
+        def test_home_is_empty():
+            assert os.listdir(os.environ["HOME"]) == []
+        """})
+    card = run_benchmark(root, SPEC)
+    assert card.tests["bench/test_home.py::test_home_is_empty"].outcome == "passed", card.output
+    assert "--size" not in bwrap.features(str(older)) and bwrap.user_namespace(str(older)) == ["--unshare-user-try"]

@@ -73,9 +73,10 @@ def test_scrub_removes_the_canary_from_pytest_output() -> None:
     output = ("____ CheckAB12.test_bad1 ____\nc1.py:9: in test_bad1\nE   AssertionError\n"
               "____ test_add ____\nE   assert 1 == 2\n=== short test summary info ===\n"
               f"FAILED {BAD} - AssertionError\nFAILED t.py::test_add - assert 1 == 2\n")
-    scrubbed = CANARY.scrub(output)
+    scrubbed = CANARY.scrub(output + "2 failed, 1 passed, 1 skipped in 0.05s\n")
     assert "CheckAB12" not in scrubbed and "c1.py" not in scrubbed
     assert "FAILED t.py::test_add - assert 1 == 2" in scrubbed and "assert 1 == 2" in scrubbed
+    assert scrubbed.splitlines()[-1] == "1 failed, 1 skipped in 0.05s"
 
 
 NAMES = frozenset({"pytest", "json", "resource", "requests"})

@@ -33,6 +33,10 @@ INSTALL_HINT = (
 )
 
 
+# bwrap path -> whether `--unshare-user --disable-userns` works here (set by probe()).
+_STRICT_USERNS: dict[str, bool] = {}
+
+
 class SandboxUnavailable(EnvironmentMissing):
     """No working sandbox on this machine; the message names what to install."""
 
@@ -41,7 +45,7 @@ class SandboxUnavailable(EnvironmentMissing):
 class Mount:
     """One entry of the sandbox's file system, in the order bubblewrap applies them."""
 
-    kind: str  # ro | rw | tmpfs | symlink | mask
+    kind: str  # ro | rw | tmpfs | symlink
     source: str
     dest: str
     size_mb: int = 0
@@ -102,13 +106,11 @@ def argv(bwrap: str, mounts: Sequence[Mount], env: Mapping[str, str], cwd: str,
 
 
 def user_namespace(bwrap: str) -> list[str]:
-    """A user namespace that cannot make further ones, where this bwrap and kernel allow it."""
-    if "--disable-userns" in features(bwrap) and _NESTED_USERNS_OFF.get(bwrap, True):
+    """A user namespace that cannot make further ones, where this bwrap and kernel allow it
+    (the probe finds out and remembers a refusal in _STRICT_USERNS)."""
+    if "--disable-userns" in features(bwrap) and _STRICT_USERNS.get(bwrap, True):
         return ["--unshare-user", "--disable-userns"]
     return ["--unshare-user-try"]
-
-
-_NESTED_USERNS_OFF: dict[str, bool] = {}
 
 
 def system_args() -> list[str]:
@@ -144,7 +146,7 @@ def probe(bwrap: str) -> str:
     SandboxUnavailable with bubblewrap's own words and what to do."""
     error = _try(bwrap)
     if error and user_namespace(bwrap)[0] == "--unshare-user":
-        _NESTED_USERNS_OFF[bwrap] = False  # e.g. a setuid bwrap without user namespaces
+        _STRICT_USERNS[bwrap] = False  # e.g. a setuid bwrap on a kernel without user namespaces
         error = _try(bwrap)
     if error:
         raise SandboxUnavailable(f"bubblewrap ({bwrap}) cannot create a sandbox on this machine: "

@@ -114,15 +114,17 @@ def _limited(view: View, command: list[str]) -> list[str]:
 
 
 def _mounts(view: View, placed: Placed) -> list[bwrap.Mount]:
+    """The private tmpfs first, so the binds after them stay visible even where they lie below
+    /tmp (a virtual environment in /tmp, say); then the interpreter, the tree, what is
+    read-only over the tree, and the harness files."""
     system = [f"/{d}" for d in bwrap.SYSTEM_DIRS]
-    mounts = [bwrap.Mount("ro", path, path) for path in describe(view.python).mounts
-              if not any(path == s or path.startswith(s + "/") for s in system)]
+    mounts = [bwrap.Mount("tmpfs", "", "/tmp", view.tmp_mb), bwrap.Mount("tmpfs", "", placed.home, HOME_MB)]
+    mounts += [bwrap.Mount("ro", path, path) for path in describe(view.python).mounts
+               if not any(path == s or path.startswith(s + "/") for s in system)]
     mounts.append(bwrap.Mount("rw", str(view.tree), placed.root))
     mounts += [bwrap.Mount("ro", str(view.tree / rel), f"{placed.root}/{rel}")
                for rel in view.readonly if (view.tree / rel).exists()]
     mounts += [bwrap.Mount("ro", str(host), inside) for host, inside in placed.files.items()]
-    mounts.append(bwrap.Mount("tmpfs", "", "/tmp", view.tmp_mb))
-    mounts.append(bwrap.Mount("tmpfs", "", placed.home, HOME_MB))
     return mounts
 
 
