@@ -194,3 +194,10 @@ def test_an_older_bwrap_without_size_or_disable_userns_still_sandboxes(tmp_path:
     card = run_benchmark(root, SPEC)
     assert card.tests["bench/test_home.py::test_home_is_empty"].outcome == "passed", card.output
     assert "--size" not in bwrap.features(str(older)) and bwrap.user_namespace(str(older)) == ["--unshare-user-try"]
+
+
+def test_a_target_that_stops_at_the_first_failure_is_scored_not_suspected(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {**CALC, "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "-x"\n'})
+    card = run_benchmark(root, SPEC)
+    assert {t: r.outcome for t, r in card.tests.items()} == {
+        "bench/test_calc.py::test_add": "failed", "bench/test_calc.py::test_true": "skipped"}

@@ -58,9 +58,18 @@ def test_a_run_cut_short_may_end_in_half_a_line() -> None:
     (None, "failed", "always passes was reported as not run"),
 ])
 def test_the_canary_must_end_as_it_must(ok, bad, complaint) -> None:
-    records = [COLLECTED, *([_result(OK, ok)] if ok else []), _result(BAD, bad), FINISHED]
+    records = [COLLECTED, _result("t.py::a", "passed"), *([_result(OK, ok)] if ok else []),
+               _result(BAD, bad), FINISHED]
     with pytest.raises(ReportTampered, match=complaint):
         check_canary(read_report(_lines(*records)), CANARY)
+
+
+def test_a_canary_that_never_ran_because_the_run_stopped_early_is_no_forgery() -> None:
+    stopped = read_report(_lines(COLLECTED, FINISHED))  # -x / --maxfail stopped before everything
+    check_canary(stopped, CANARY)
+    everything_else_ran = read_report(_lines(COLLECTED, _result("t.py::a", "failed"), FINISHED))
+    with pytest.raises(ReportTampered, match="reported as not run"):
+        check_canary(everything_else_ran, CANARY)
 
 
 def test_a_canary_removed_from_the_collection_is_refused() -> None:
