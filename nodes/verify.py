@@ -15,6 +15,7 @@ from benchmark.runner import BenchmarkError, python_of, run_benchmark
 from benchmark.scorecard import Scorecard
 from graph.context import Context
 from nodes.support import memory, services
+from ryx.gitsafe import GitTimeout
 from ryx.scoring import env_key
 from skills.heal import feedback_for_model, summarize_pytest_output
 from state import Attempt, RyxState
@@ -28,7 +29,7 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     before = Scorecard.from_json(state["baseline"])
     try:
         after = run_benchmark(ws.path, spec, config_from_head=True, label="the candidate")
-    except BenchmarkError as exc:
+    except (BenchmarkError, GitTimeout) as exc:
         return _broken(state, cand, mem, ws, f"rejected: the benchmark could not run on it: {exc}")
     quarantined = set(mem.all("quarantine"))
     result = compare(before, after, quarantined=quarantined)
@@ -57,7 +58,7 @@ def _confirmed(ws, spec, result, reason: str) -> tuple[bool, str]:
     """Plain pytest, in a sandbox of its own, must pass the gained tests too."""
     try:
         check = confirm_plain(ws.path, spec, result.gained, python_of(ws.path, spec))
-    except BenchmarkError as exc:
+    except (BenchmarkError, GitTimeout) as exc:
         return False, f"rejected: the plain-pytest confirmation could not run: {exc}"
     if not check.confirmed:
         return False, (f"rejected: {result.before_points} -> {result.after_points} points under "
