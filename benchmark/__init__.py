@@ -10,7 +10,7 @@ from benchmark.integrity import benchmark_files_hash, tree_hash
 from benchmark.protect import protected_violations
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import BenchmarkError, Scorecard, ScorecardError, TestResult
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 
 __all__ = [
     "BenchSpec", "BenchmarkError", "Comparison", "Scorecard", "ScorecardError", "TestResult",

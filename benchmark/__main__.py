@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard, ScorecardError
-from benchmark.spec import BenchSpec
+from ryx.benchspec import env_key
 from ryx.config import load_config
 from ryx.errors import EXIT_ENVIRONMENT, EXIT_STOPPED, RyxError
 
@@ -60,7 +60,7 @@ def _score(args: argparse.Namespace) -> tuple[Path, Scorecard, dict | None]:
         history = memory.history() if memory else []
         card = run_benchmark(target, spec)
         if memory and not args.no_save:
-            memory.save_scorecard(card.to_json(), _env_key(spec), cycle=None)
+            memory.save_scorecard(card.to_json(), env_key(spec), cycle=None)
     return target, card, (history[-1] if history else None)
 
 
@@ -104,15 +104,9 @@ def _target(raw: str) -> Path:
 
 
 def _db_path(raw: str | None) -> Path:
-    from graph.context import default_db
+    from state.context import default_db
 
     return Path(raw or default_db()).expanduser().resolve()
-
-
-def _env_key(spec: BenchSpec) -> str:
-    from ryx.scoring import env_key
-
-    return env_key(spec)
 
 
 def _card(entry: dict | None) -> Scorecard | None:

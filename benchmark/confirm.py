@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.spec import BenchSpec
 from benchmark.stream import Canary
 from benchmark.workbench import Workbench
+from ryx.benchspec import BenchSpec
 from ryx.sandbox import Finished, Sandbox, run
 
 MARKER_HINT = ("if the pytest configuration uses --strict-markers, register the marker: "

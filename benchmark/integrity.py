@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from benchmark.protect import bench_roots, benchmark_sections, is_config_file, is_test_path
 from benchmark.scorecard import BenchmarkError
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 from ryx.errors import RyxError
 from ryx.gitsafe import run_git
 from ryx.sandbox.tree import tree_files

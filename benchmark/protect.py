@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 
 # Files that change collection or interpreter start-up wherever they are.
 _ALWAYS = {

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from benchmark.integrity import benchmark_files_hash, config_changes, tree_hash
 from benchmark.scorecard import BenchmarkError, Scorecard, TestResult
-from benchmark.spec import BenchSpec
 from benchmark.stream import Canary, Report, ReportTampered, check_canary, read_report
 from benchmark.workbench import HARNESS_MAIN, PLUGIN, Workbench
+from ryx.benchspec import BenchSpec
 from ryx.errors import EXIT_ENVIRONMENT, EXIT_USAGE
 from ryx.sandbox import Channel, Finished, Sandbox, run
 from ryx.sandbox.jail import scrubbed_env

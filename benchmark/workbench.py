@@ -15,8 +15,8 @@ from pathlib import Path
 from types import TracebackType
 
 from benchmark.integrity import readonly_paths
-from benchmark.spec import BenchSpec
 from benchmark.stream import Canary
+from ryx.benchspec import BenchSpec
 from ryx.sandbox import Placed, Sandbox, View, copy_tree, remove_tree
 from ryx.sandbox.process import Launch
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from graph.context import Context
-from graph.policy import after_pick, after_route, next_step
+from graph.policy import AFTER_PATCH, AFTER_VERIFY, after_pick, after_route, next_step
 from nodes.benchmark import benchmark
 from nodes.escalate import escalate
 from nodes.land import land
@@ -17,6 +16,7 @@ from nodes.rethink import rethink
 from nodes.route import route
 from nodes.verify import verify
 from state import RyxState
+from state.context import Context
 
 NODES = {
     "route": route,
@@ -30,7 +30,6 @@ NODES = {
     "land": land,
     "escalate": escalate,
 }
-_POLICY_TARGETS = ["verify", "land", "patch", "online_research", "rethink", "escalate"]
 
 
 def build_graph() -> StateGraph:
@@ -44,8 +43,8 @@ def build_graph() -> StateGraph:
     builder.add_conditional_edges("pick_weakness", after_pick, ["local_research", END])
     for research in ("local_research", "online_research", "rethink"):
         builder.add_edge(research, "patch")
-    builder.add_conditional_edges("patch", next_step, _POLICY_TARGETS)
-    builder.add_conditional_edges("verify", next_step, _POLICY_TARGETS)
+    builder.add_conditional_edges("patch", next_step, AFTER_PATCH)
+    builder.add_conditional_edges("verify", next_step, AFTER_VERIFY)
     builder.add_edge("land", END)
     builder.add_edge("escalate", END)
     return builder

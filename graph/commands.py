@@ -8,7 +8,6 @@ import signal
 import time
 from pathlib import Path
 
-from graph.context import RYX_ROOT, default_db
 from graph.progress import UNSANDBOXED
 from ryx import control
 from ryx.approvals import find, merge_approval, pending_commits, reject_approval
@@ -16,6 +15,7 @@ from ryx.checkpoints import open_database
 from ryx.errors import EXIT_OK, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
+from state.context import RYX_ROOT, default_db
 
 STOP_GRACE_S = 15.0
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from git import Repo
 
-from graph.context import RYX_ROOT
 from ryx.errors import UsageError
 from ryx.gitops import RYX_IDENTITY
+from state.context import RYX_ROOT
 
 DEMO_SOURCE = RYX_ROOT / "examples" / "demo_target"
 

@@ -1,20 +1,20 @@
 """The 3x3 policy and the graph's other routes: pure functions of the state.
 
-Three tries per approach, approaches in order (local research, online research, rethink),
-escalation after nine failures. Wired as conditional edges in graph/builder.py.
+The numbers live in state/policy.py (three tries per approach, approaches in order, escalation
+after nine failures); these functions are wired as conditional edges in graph/builder.py.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from state import Attempt, RyxState
-
-APPROACHES = ("local_research", "online_research", "rethink")
-TRIES_PER_APPROACH = 3
-MAX_FAILURES = TRIES_PER_APPROACH * len(APPROACHES)
+from state import RyxState
+from state.policy import APPROACHES, MAX_FAILURES, TRIES_PER_APPROACH, count_failures, position
 
 Step = Literal["verify", "land", "patch", "online_research", "rethink", "escalate"]
+# Where each step can really go (Studio draws only these edges).
+AFTER_PATCH = ["verify", "patch", "online_research", "rethink", "escalate"]
+AFTER_VERIFY = ["land", "patch", "online_research", "rethink", "escalate"]
 
 
 def next_step(state: RyxState) -> Step:
@@ -37,14 +37,8 @@ def next_step(state: RyxState) -> Step:
     return "patch"
 
 
-def count_failures(attempts: list[Attempt]) -> int:
-    return sum(1 for a in attempts if a["status"] == "failed")
-
-
-def position(attempts: list[Attempt]) -> tuple[int, int]:
-    """(approach 1..3, attempt 1..3) of the next try, from the failures so far."""
-    failures = min(count_failures(attempts), MAX_FAILURES - 1)
-    return failures // TRIES_PER_APPROACH + 1, failures % TRIES_PER_APPROACH + 1
+__all__ = ["AFTER_PATCH", "AFTER_VERIFY", "after_pick", "after_route", "count_failures", "next_step",
+           "position"]
 
 
 def after_route(state: RyxState) -> Literal["benchmark", "__end__"]:

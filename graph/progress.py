@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from state.policy import APPROACHES, TRIES_PER_APPROACH
+
+_APPROACHES = len(APPROACHES)
+
 
 def _first_line(text: str, limit: int = 160) -> str:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
@@ -28,7 +32,7 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
         return f"  weakness: {w['category']} - {w['test_id']} ({w['points']} {unit})"
     if node in ("local_research", "online_research", "rethink"):
         r = update["research"]
-        return f"  approach {r['approach']}/3 ({r['kind']}): {r['status']}, {len(r['sources'])} source(s)"
+        return f"  approach {r['approach']}/{_APPROACHES} ({r['kind']}): {r['status']}, {len(r['sources'])} source(s)"
     if node in ("patch", "verify"):
         return _attempt_line(node, update)
     if node in ("land", "escalate"):
@@ -39,10 +43,10 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
 def _attempt_line(node: str, update: dict[str, Any]) -> str:
     cand = update.get("candidate")
     if cand:
-        return (f"  approach {cand['approach']}/3, attempt {cand['attempt']}/3: "
+        return (f"  approach {cand['approach']}/{_APPROACHES}, attempt {cand['attempt']}/{TRIES_PER_APPROACH}: "
                 f"patch applied ({cand['summary']})")
     a = update["attempts"][-1]
-    where = f"  approach {a['approach']}/3, attempt {a['attempt']}/3"
+    where = f"  approach {a['approach']}/{_APPROACHES}, attempt {a['attempt']}/{TRIES_PER_APPROACH}"
     if node == "patch":
         return f"{where}: refused - {_first_line(a['reason'])}"
     verdict = "improved" if a["status"] == "improved" else "failed"

@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
-from pathlib import Path
 
 from ryx.errors import EXIT_OK, EXIT_STOPPED, RyxError, UsageError
 
@@ -38,16 +36,6 @@ def build_parser(prog: str = "python -m graph.run") -> argparse.ArgumentParser:
                    help="run candidate code WITHOUT isolation, as you, with your files and network "
                         "(only where bubblewrap cannot work; not recommended)")
     return p
-
-
-def parse_overrides(items: list[str]) -> dict[str, str]:
-    overrides = {}
-    for item in items:
-        role, sep, name = item.partition("=")
-        if not sep or not role or not name:
-            raise UsageError(f"--model {item!r} is not ROLE=NAME (e.g. --model coding=qwen2.5-coder:7b).")
-        overrides[role.strip()] = name.strip()
-    return overrides
 
 
 def check_args(args: argparse.Namespace) -> None:
@@ -91,11 +79,7 @@ class _stop_on_sigterm:
         raise KeyboardInterrupt
 
 
-def default_thread(target: Path) -> str:
-    return f"{target.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["EXIT_OK", "main", "build_parser"]
+__all__ = ["EXIT_OK", "build_parser", "main"]

@@ -7,14 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from graph.context import RYX_ROOT, Context, default_db
 from graph.progress import Tally, check_sandbox, describe
 from ryx import control
 from ryx.checkpoints import open_database, prune_thread
 from ryx.config import load_config
-from ryx.errors import EXIT_OK, EXIT_STOPPED
+from ryx.errors import EXIT_OK, EXIT_STOPPED, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
+from state.context import RYX_ROOT, Context, default_db
 
 IDLE_WAIT_S = 60.0
 
@@ -25,7 +25,6 @@ class Session:
         self.tally = Tally()
 
     def run(self) -> int:
-        from graph.run import parse_overrides
         from ryx.models import ModelSettings, check_available, describe_choice, resolve_specs
 
         target = open_target(self.args.target or RYX_ROOT)
@@ -93,8 +92,6 @@ class Session:
             time.sleep(1)
 
     def _thread(self, target: Path, mem: Memory) -> str:
-        from graph.run import default_thread
-
         if self.args.thread:
             return self.args.thread
         if self.args.resume:
@@ -143,4 +140,15 @@ class Session:
         return Command(resume=answers)
 
 
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        role, sep, name = item.partition("=")
+        if not sep or not role or not name:
+            raise UsageError(f"--model {item!r} is not ROLE=NAME (e.g. --model coding=qwen2.5-coder:7b).")
+        overrides[role.strip()] = name.strip()
+    return overrides
 
+
+def default_thread(target: Path) -> str:
+    return f"{target.name}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from graph.context import Context
+from nodes.scoring import score
 from nodes.support import memory, services
-from ryx.scoring import score
 from state import RyxState
+from state.context import Context
 
 
 def benchmark(state: RyxState, runtime: Runtime[Context]) -> dict:

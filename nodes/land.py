@@ -12,11 +12,11 @@ from fnmatch import fnmatch
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from graph.context import Context
 from nodes.support import memory, services
 from ryx.approvals import merge_approval, record_approval
 from ryx.errors import RyxError
 from state import RyxState
+from state.context import Context
 
 
 def land(state: RyxState, runtime: Runtime[Context]) -> dict:

@@ -11,11 +11,12 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
-from graph.context import Context
 from ryx.config import RyxConfig, load_config
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 from ryx.models import ModelPool, ModelSettings
+from state.context import Context
+from state.policy import APPROACHES, MAX_FAILURES, TRIES_PER_APPROACH
 
 MODEL_ATTEMPTS = 3
 _FALLBACK_STORE = InMemoryStore()
@@ -73,8 +74,12 @@ def load_prompt(node_file: str, name: str) -> str:
     return (Path(node_file).parent / name).read_text(encoding="utf-8")
 
 
+POLICY_NUMBERS = {"tries": TRIES_PER_APPROACH, "approaches": len(APPROACHES), "max_failures": MAX_FAILURES}
+
+
 def render(template: str, **values: Any) -> str:
-    return template.format(**values)
+    """Fill a prompt; the policy's numbers ({tries}, {approaches}, {max_failures}) always fit."""
+    return template.format(**{**POLICY_NUMBERS, **values})
 
 
 def ask(svc: Services, role: str, system: str, user: str, temperature: float | None = None) -> str:

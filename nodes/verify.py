@@ -13,12 +13,12 @@ from benchmark.compare import compare
 from benchmark.confirm import confirm_plain
 from benchmark.runner import BenchmarkError, python_of, run_benchmark
 from benchmark.scorecard import Scorecard
-from graph.context import Context
 from nodes.support import memory, services
+from ryx.benchspec import env_key
 from ryx.gitsafe import GitTimeout
-from ryx.scoring import env_key
 from skills.heal import feedback_for_model, summarize_pytest_output
 from state import Attempt, RyxState
+from state.context import Context
 
 
 def verify(state: RyxState, runtime: Runtime[Context]) -> dict:

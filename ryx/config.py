@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 from ryx.errors import ConfigError
 
 EDIT_FORMATS = ("auto", "search_replace", "whole_file")

@@ -11,7 +11,7 @@ after); and `run_benchmark` with the sandbox turned off, to show what bubblewrap
 Both load installed pytest plugins alike, as the target's spec says. Every target is cloned
 into a temporary folder first, so a real repository's branches and worktrees (perhaps in use
 by a running loop) are never touched; uncommitted changes are not part of the clone.
-Then, on the first target, a full score through `ryx.scoring.score` against a re-score of the
+Then, on the first target, a full score through `nodes.scoring.score` against a re-score of the
 same tree served from the cache. Goal: sandboxed harness / plain pytest <= 1.25x.
 """
 
@@ -32,12 +32,12 @@ sys.path.insert(0, str(RYX_ROOT))
 from langgraph.store.memory import InMemoryStore  # noqa: E402
 
 from benchmark.runner import run_benchmark  # noqa: E402
-from benchmark.spec import BenchSpec  # noqa: E402
+from nodes.scoring import score  # noqa: E402
+from ryx.benchspec import BenchSpec  # noqa: E402
 from ryx.config import load_config  # noqa: E402
 from ryx.gitops import Workspace  # noqa: E402
 from ryx.memory import Memory  # noqa: E402
 from ryx.sandbox import scrubbed_env  # noqa: E402
-from ryx.scoring import score  # noqa: E402
 
 GOAL = 1.25
 TEST_FILE = """

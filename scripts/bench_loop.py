@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from loop_helpers import make_target, reasoning_lines, replay_file, sr  # noqa: E402
 
 import benchmark.runner  # noqa: E402
+import nodes.scoring  # noqa: E402
 import nodes.verify  # noqa: E402
-import ryx.scoring  # noqa: E402
 from graph.run import build_parser  # noqa: E402
 from graph.session import Session  # noqa: E402
 
@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=3)
     cycles = parser.parse_args().cycles
     timed = _timed(benchmark.runner.run_benchmark)
-    ryx.scoring.run_benchmark = nodes.verify.run_benchmark = timed
+    nodes.scoring.run_benchmark = nodes.verify.run_benchmark = timed
     nodes.verify.confirm_plain = _timed(nodes.verify.confirm_plain)  # plain-pytest confirmation
     results = []
     for _ in range(cycles):

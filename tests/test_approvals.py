@@ -18,8 +18,8 @@ from loop_helpers import (
 )
 
 from graph.builder import build_graph
-from graph.context import Context
 from ryx.memory import Memory
+from state.context import Context
 
 
 def _landed(tmp_path):

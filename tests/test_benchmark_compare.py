@@ -13,7 +13,7 @@ from benchmark.integrity import benchmark_files_hash
 from benchmark.protect import glob_match, protected_violations
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard, TestResult
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 
 A, B, C, NEW = "bench/test_a.py::test_a", "bench/test_b.py::test_b", "bench/test_c.py::test_c", \
     "bench/test_new.py::test_free"
@@ -204,7 +204,7 @@ def test_benchmark_files_hash_follows_the_benchmark_files_only(tmp_path: Path) -
 
 def test_all_tests_mode_protects_helpers_in_test_folders():
     from benchmark.protect import protected_violations
-    from benchmark.spec import BenchSpec
+    from ryx.benchspec import BenchSpec
 
     spec = BenchSpec(paths=())
     assert protected_violations(["test/common.py"], spec)

@@ -16,7 +16,7 @@ import pytest
 from procs import none_left, wait_for_process
 
 from benchmark.runner import BenchmarkError, run_benchmark, scrubbed_env
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 
 
 @pytest.fixture(autouse=True)

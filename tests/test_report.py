@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from benchmark.runner import run_benchmark
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec, env_key
 from ryx.checkpoints import open_database
 from ryx.memory import Memory, target_key
-from ryx.scoring import env_key
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -12,8 +12,8 @@ import pytest
 
 from benchmark.confirm import confirm_plain
 from benchmark.runner import BenchmarkError, python_of, run_benchmark
-from benchmark.spec import BenchSpec
 from benchmark.stream import ReportTampered
+from ryx.benchspec import BenchSpec
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmark.runner import run_benchmark
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec
 
 VENDORED = Path(__file__).parent / "data" / "thirdparty" / "tabulate-0.9.0"
 SDIST = VENDORED / "tabulate-0.9.0.tar.gz"

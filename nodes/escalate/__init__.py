@@ -1,4 +1,4 @@
-"""escalate: nine failures; write a ticket, park the weakness, ask the person for understanding.
+"""escalate: after the last failure the policy allows; write a ticket, park the weakness, ask the person for understanding.
 
 The person fixes Ryx's understanding (a note the next prompts carry), never the work. An
 interactive run asks now; an unattended run records the ticket and goes on with the rest.
@@ -11,9 +11,10 @@ import hashlib
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from graph.context import Context
 from nodes.support import ask, format_attempts, load_prompt, memory, render, services
 from state import RyxState
+from state.context import Context
+from state.policy import MAX_FAILURES
 
 
 def escalate(state: RyxState, runtime: Runtime[Context]) -> dict:
@@ -28,7 +29,7 @@ def escalate(state: RyxState, runtime: Runtime[Context]) -> dict:
     summary = f"escalated {weakness['test_id']} after {len(attempts)} failures: ticket {ticket_id}"
     if svc.ctx.interactive:
         note = interrupt({"kind": "escalation", "ticket": ticket_id, "question":
-                          f"Ryx failed 9 times on {weakness['test_id']}.\n{ticket['draft']}\n"
+                          f"Ryx failed {MAX_FAILURES} times on {weakness['test_id']}.\n{ticket['draft']}\n"
                           "What should Ryx understand about it? Type a note (empty: leave it parked)."})
         if str(note or "").strip():
             mem.put("notes", weakness["test_id"], {"text": str(note).strip(), "ticket": ticket_id})
@@ -42,7 +43,7 @@ def _open_ticket(svc, state: RyxState, ticket_id: str) -> dict:
     weakness, attempts = state["weakness"], state.get("attempts") or []
     draft = "(no supervisor model configured)"
     if svc.ctx.supervisor_model:
-        draft = ask(svc, "supervisor", load_prompt(__file__, "system.md"),
+        draft = ask(svc, "supervisor", render(load_prompt(__file__, "system.md")),
                     render(load_prompt(__file__, "user.md"), **weakness,
                            attempts=format_attempts(attempts, detail=True)))
     return {"id": ticket_id, "test_id": weakness["test_id"], "category": weakness["category"],

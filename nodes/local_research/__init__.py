@@ -6,11 +6,11 @@ from pathlib import Path
 
 from langgraph.runtime import Runtime
 
-from graph.context import Context
 from nodes.support import ask, guidance, load_prompt, render, services, target_repo_name
 from ryx.repos import find_git_repos
 from skills.search import CodeIndex
 from state import Research, RyxState
+from state.context import Context
 
 MAX_REPOS = 10
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from graph.context import Context
 from nodes.support import ask, format_attempts, guidance, load_prompt, render, services
 from ryx.web import web_search
 from state import Research, RyxState
+from state.context import Context
 
 
 def online_research(state: RyxState, runtime: Runtime[Context]) -> dict:
@@ -17,7 +17,7 @@ def online_research(state: RyxState, runtime: Runtime[Context]) -> dict:
     result = web_search(_query(weakness), enabled=enabled)
     found = "\n\n".join(f"{h.title} <{h.url}>\n{h.snippet}" for h in result.hits)
     found = found or f"(no web results: {result.status}, {result.detail})"
-    plan = ask(svc, "reasoning", load_prompt(__file__, "system.md"),
+    plan = ask(svc, "reasoning", render(load_prompt(__file__, "system.md")),
                render(load_prompt(__file__, "user.md"), **weakness, found=found,
                       attempts=format_attempts(state.get("attempts") or []),
                       notes=guidance(runtime, svc, weakness["test_id"])))

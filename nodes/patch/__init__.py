@@ -15,8 +15,6 @@ from langgraph.runtime import Runtime
 from benchmark.protect import protected_violations
 from benchmark.runner import python_of
 from benchmark.screen import reaching_into_the_runner, shadowing
-from graph.context import Context
-from graph.policy import position
 from nodes.support import (
     ask,
     format_attempts,
@@ -32,6 +30,8 @@ from ryx.errors import RyxError
 from ryx.sandbox import module_names
 from skills.edit import EditError, apply_edits, parse_reply
 from state import Attempt, Candidate, RyxState
+from state.context import Context
+from state.policy import position
 
 SMALL_FAILURE_CHARS = 600
 

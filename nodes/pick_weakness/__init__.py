@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from graph.context import Context
+from nodes.scoring import failure_output
 from nodes.support import ask, load_prompt, memory, render, services
 from ryx.codectx import suspects, test_source
-from ryx.scoring import failure_output
 from skills.heal import feedback_for_model, summarize_pytest_output
 from state import RyxState, Weakness
+from state.context import Context
 
 
 def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from graph.context import Context
 from nodes.support import ask, format_attempts, guidance, load_prompt, render, services
 from state import Research, RyxState
+from state.context import Context
 
 
 def rethink(state: RyxState, runtime: Runtime[Context]) -> dict:

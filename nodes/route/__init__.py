@@ -12,10 +12,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 from benchmark.integrity import benchmark_files
-from graph.context import Context
 from nodes.support import ask, load_prompt, memory, render, services
 from ryx.control import stop_requested
 from state import RyxState
+from state.context import Context
 
 _CATEGORY = re.compile(r"""category\s*=\s*["']([\w.-]+)["']""")
 

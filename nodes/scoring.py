@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import sys
-from dataclasses import asdict
-
 from benchmark.integrity import benchmark_files_hash
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard
-from benchmark.spec import BenchSpec
+from ryx.benchspec import BenchSpec, env_key
 from ryx.gitops import IMPROVE_BRANCH, Workspace
 from ryx.memory import Memory
-
-
-def env_key(spec: BenchSpec) -> str:
-    """What besides the tree decides a score: the interpreter and the benchmark's settings."""
-    text = f"{sys.version}|{spec.python or sys.executable}|{sorted(asdict(spec).items())}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def score(ws: Workspace, spec: BenchSpec, mem: Memory, cycle: int | None) -> tuple[dict, bool]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import sys
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -31,3 +33,9 @@ class BenchSpec:
         """Load installed pytest plugins? By default only under the target's own `python`:
         Ryx's interpreter holds Ryx's plugins (langsmith, anyio), which cost ~2 s a run."""
         return self.python is not None if self.plugin_autoload is None else self.plugin_autoload
+
+
+def env_key(spec: BenchSpec) -> str:
+    """What besides the tree decides a score: the interpreter and the benchmark's settings."""
+    text = f"{sys.version}|{spec.python or sys.executable}|{sorted(asdict(spec).items())}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
