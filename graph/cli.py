@@ -15,9 +15,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="copy the demo target into a new git repo and improve it", add_help=False)
     stop = sub.add_parser("stop", help="`ryx stop all`: stop every run and unload its models")
     stop.add_argument("what", choices=["all"])
-    for name, text in (("status", "runs, points, approvals, tickets"), ("report", "points per category over cycles"),
-                       ("approvals", "improvements waiting for approval")):
+    for name, text in (("status", "runs, points, approvals, tickets"), ("approvals", "improvements waiting for approval")):
         _target_args(sub.add_parser(name, help=text))
+    report = sub.add_parser("report", help="points per category over cycles; --night: a night's report")
+    report.add_argument("--night", metavar="ID", help="one night's morning report: `latest` or its id")
+    _target_args(report)
     for name, text in (("approve", "merge an improvement into your checked-out branch"),
                        ("reject", "reject an improvement (reverted on ryx/improve)")):
         cmd = sub.add_parser(name, help=text)

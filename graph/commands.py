@@ -160,6 +160,8 @@ def report(args: argparse.Namespace) -> int:
     """Chart (PNG) and summary (Markdown) of the stored scorecards, beside the database."""
     from graph.report import write_report
 
+    if args.night:
+        return night_report(args)
     target, database = _open(args)
     with database as db:
         written = write_report(Memory(db.store, target), target, db.path.parent)
@@ -170,5 +172,27 @@ def report(args: argparse.Namespace) -> int:
               "(with the same --db), then `ryx report` again.")
         return EXIT_OK
     print(f"chart written: {written.chart}")
+    print(f"report written: {written.markdown}")
+    return EXIT_OK
+
+
+def night_report(args: argparse.Namespace) -> int:
+    """`ryx report --night latest|ID`: a night's morning report again, and its summary."""
+    from graph.morning import write_night_report
+    from graph.night import Night
+
+    target, database = _open(args)
+    with database as db:
+        mem = Memory(db.store, target)
+        nights = mem.all("nights")
+        if not nights:
+            raise UsageError(f"no night of {target} is stored in {db.path} yet; run `ryx improve` first.")
+        key = max(nights, key=lambda k: nights[k]["started"]) if args.night == "latest" else args.night
+        if key not in nights:
+            raise UsageError(f"no night {args.night!r} of {target}; known: {', '.join(sorted(nights))}, or `latest`.")
+        night = Night.from_json(nights[key])
+        written = write_night_report(mem, night, db.path.parent)
+    for line in night.summary_lines():
+        print(line)
     print(f"report written: {written.markdown}")
     return EXIT_OK

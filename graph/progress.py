@@ -23,7 +23,8 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
     if node == "benchmark":
         card = update["baseline"]
         cached = " (cached)" if update.get("baseline_cached") else ""
-        return f"  benchmark: {card['total']}/{card['max']} points{cached}"
+        followed = f"  following your branch: {update['followed']['detail']}\n" if update.get("followed") else ""
+        return f"{followed}  benchmark: {card['total']}/{card['max']} points{cached}"
     if node == "pick_weakness":
         w = update.get("weakness")
         if not w:

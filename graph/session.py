@@ -7,7 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from graph.progress import Tally, check_sandbox, describe
+from graph.morning import write_night_report
+from graph.night import Night
+from graph.progress import check_sandbox, describe
+from graph.supervisor import Supervisor
 from ryx import control
 from ryx.checkpoints import open_database, prune_thread
 from ryx.config import load_config
@@ -22,7 +25,7 @@ IDLE_WAIT_S = 60.0
 class Session:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.tally = Tally()
+        self.night: Night | None = None
 
     def run(self) -> int:
         from ryx.models import ModelSettings, check_available, describe_choice, resolve_specs
@@ -44,7 +47,7 @@ class Session:
                                   "sandbox": ctx.sandbox})
             try:
                 workspace.prepare()
-                return self._cycles(target, ctx, db)
+                return self._cycles(target, ctx, db, workspace)
             finally:
                 workspace.remove()
                 control.unregister_run()
@@ -60,29 +63,75 @@ class Session:
                        interactive=interactive, offline=self.args.offline,
                        sandbox=not self.args.no_sandbox)
 
-    def _cycles(self, target: Path, ctx: Context, db) -> int:
+    def _cycles(self, target: Path, ctx: Context, db, workspace: Workspace) -> int:
         from graph.builder import build_graph
+        from nodes.support import services_for
 
         graph = build_graph().compile(checkpointer=db.saver, store=db.store)
         mem = Memory(db.store, target)
         thread = self._thread(target, mem)
         config = {"configurable": {"thread_id": thread}}
         print(f"target {target} | thread {thread} | db {db.path}", flush=True)
+        svc = services_for(ctx)
+        night = self.night = Night.begin(str(target), thread, ctx.sandbox)
+        supervisor = Supervisor(svc.config.faults, night, heal=workspace.prepare,
+                                stopped=lambda: control.stop_requested(ctx.db_path), model_url=_ollama_url(ctx))
+        ending = "a fatal fault"
+        try:
+            code, ending = self._night(graph, config, ctx, mem, db, supervisor)
+            return code
+        except KeyboardInterrupt:
+            ending = "stopped"
+            raise
+        finally:
+            self._close_night(mem, db.path.parent, svc.meter.snapshot(), ending)
+
+    def _night(self, graph, config: dict, ctx: Context, mem: Memory, db, supervisor) -> tuple[int, str]:
+        """Cycles until done, idle-waiting under --infinite; (exit code, why the night ended)."""
         done = 0
         while self.args.infinite or done < self.args.cycles:
-            outcome = self._one_cycle(graph, config, ctx)
-            cycle = graph.get_state(config).values.get("cycle", 0)
-            sandboxed = ctx.sandbox and (mem.get("threads", thread) or {}).get("sandbox", True)
-            mem.put("threads", thread, {"target": str(target), "cycles": cycle, "sandbox": sandboxed})
-            prune_thread(db.saver, thread)
+            cycle = graph.get_state(config).values.get("cycle")
+            try:
+                outcome = self._one_cycle(graph, config, ctx)
+            except Exception as exc:
+                if not self.args.infinite:
+                    raise
+                supervisor.survive(exc, cycle)
+                continue
+            supervisor.cycle_done()
+            self._after_cycle(graph, config, ctx, mem, db)
             done += 1
             if outcome and outcome["kind"] == "idle" and self.args.infinite:
                 self._wait_while_idle(ctx)
-            if outcome and outcome["kind"] == "stopped":
-                print(self.tally.summary(str(target), sandboxed=ctx.sandbox), flush=True)
-                return EXIT_STOPPED
-        print(self.tally.summary(str(target), sandboxed=ctx.sandbox), flush=True)
-        return EXIT_OK
+            if outcome and outcome["kind"] == "stopped" or control.stop_requested(ctx.db_path):
+                return EXIT_STOPPED, "stopped on request"
+        return EXIT_OK, f"{done} cycle(s) done" if not self.args.infinite else "stopped"
+
+    def _after_cycle(self, graph, config: dict, ctx: Context, mem: Memory, db) -> None:
+        thread = config["configurable"]["thread_id"]
+        cycle = graph.get_state(config).values.get("cycle", 0)
+        sandboxed = ctx.sandbox and (mem.get("threads", thread) or {}).get("sandbox", True)
+        mem.put("threads", thread, {"target": ctx.target, "cycles": cycle, "sandbox": sandboxed})
+        mem.put("nights", self.night.id, self.night.to_json())
+        prune_thread(db.saver, thread)
+
+    def _close_night(self, mem: Memory, out_dir: Path, meter: dict, ending: str) -> None:
+        """The morning report, written without being asked, and the night on the terminal."""
+        night = self.night
+        night.finish(ending, meter)
+        latest = (mem.history() or [{}])[-1]
+        if latest.get("at", 0) >= night.started and night.first_card:  # a landing's scorecard
+            night.last_card = latest["scorecard"]
+        mem.put("nights", night.id, night.to_json())
+        for line in night.summary_lines():
+            print(line, flush=True)
+        try:
+            written = write_night_report(mem, night, out_dir)
+            print(f"  report: {written.markdown}", flush=True)
+        except Exception as exc:  # the account is stored; `ryx report --night` can try again
+            print(f"ryx: the night's report could not be written ({exc}); `ryx report --night "
+                  f"{night.id}` tries again.", file=sys.stderr, flush=True)
+        print(night.tally.summary(night.target, sandboxed=night.sandbox), flush=True)
 
     def _wait_while_idle(self, ctx: Context) -> None:
         """Nothing to work on: check again later (a `ryx note` may unpark a test), unless stopped."""
@@ -105,6 +154,7 @@ class Session:
 
     def _one_cycle(self, graph, config: dict, ctx: Context) -> dict | None:
         snapshot = graph.get_state(config)
+        self.night.cycle = snapshot.values.get("cycle")
         payload = None if snapshot.next else {"focus": self.args.focus}
         if snapshot.next:
             print(f"resuming cycle {snapshot.values.get('cycle')} at {', '.join(snapshot.next)}", flush=True)
@@ -120,7 +170,7 @@ class Session:
             for node, update in chunk.items():
                 if node.startswith("__"):
                     continue
-                self.tally.see(node, update)
+                self.night.see(node, update)
                 line = describe(node, update)
                 if line:
                     print(line, flush=True)
@@ -152,3 +202,12 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
 
 def default_thread(target: Path) -> str:
     return f"{target.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _ollama_url(ctx: Context) -> str | None:
+    """The model server to wait for when it goes away, if any role uses Ollama."""
+    if not any(spec.startswith("ollama:") for spec in ctx.specs().values()):
+        return None
+    from ryx.models import ModelSettings
+
+    return ModelSettings().ollama_url

@@ -14,6 +14,7 @@ from langgraph.store.memory import InMemoryStore
 from ryx.config import RyxConfig, load_config
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
+from ryx.meter import Meter
 from ryx.models import ModelPool, ModelSettings
 from state.context import Context
 from state.policy import APPROACHES, MAX_FAILURES, TRIES_PER_APPROACH
@@ -30,23 +31,26 @@ class Services:
     config: RyxConfig
     workspace: Workspace
     pool: ModelPool
+    meter: Meter  # seconds by phase and model loads, for the night's report
 
 
 @lru_cache(maxsize=8)
-def _services(ctx: Context) -> Services:
+def services_for(ctx: Context) -> Services:
+    """The services of the run described by `ctx` (built once per process and context)."""
     root = open_target(ctx.target)
     config = load_config(root)
     if not ctx.sandbox:  # the user's explicit --no-sandbox
         config = replace(config, benchmark=replace(config.benchmark, sandbox=False))
-    pool = ModelPool(ctx.specs(), ModelSettings())
+    meter = Meter()
+    pool = ModelPool(ctx.specs(), ModelSettings(), meter)
     _POOLS.append(pool)
-    return Services(ctx, root, config, Workspace(root), pool)
+    return Services(ctx, root, config, Workspace(root), pool, meter)
 
 
 def services(runtime: Runtime[Context] | None) -> Services:
     """The services of this run; a direct invoke() without context gets the defaults."""
     ctx = runtime.context if runtime is not None and runtime.context is not None else Context()
-    return _services(ctx)
+    return services_for(ctx)
 
 
 def memory(runtime: Runtime[Context] | None, svc: Services) -> Memory:
@@ -86,10 +90,11 @@ def ask(svc: Services, role: str, system: str, user: str, temperature: float | N
     """One call of the role's model (at another sampling temperature if given); the reply text."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    model = svc.pool.for_role(role)
-    if temperature is not None and "temperature" in type(model).model_fields:
-        model = model.model_copy(update={"temperature": temperature})
-    reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)])
+    with svc.pool.meter.timing("model"):
+        model = svc.pool.for_role(role)
+        if temperature is not None and "temperature" in type(model).model_fields:
+            model = model.model_copy(update={"temperature": temperature})
+        reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)])
     content = reply.content
     if isinstance(content, list):
         content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)
@@ -97,10 +102,31 @@ def ask(svc: Services, role: str, system: str, user: str, temperature: float | N
 
 
 def guidance(runtime: Runtime[Context] | None, svc: Services, test_id: str) -> str:
-    """The supervisor's notes for this test and for the target in general."""
+    """The person's notes for this test and for the target in general, and the lesson the
+    supervisor model drew from earlier failures at this test."""
     mem = memory(runtime, svc)
     notes = [mem.get("notes", key) for key in (test_id, "*")]
-    return "\n".join(n["text"] for n in notes if n) or "(none)"
+    lesson = mem.get("lessons", test_id)
+    lines = [n["text"] for n in notes if n]
+    if lesson:
+        lines.append(f"Lesson from earlier failures: {lesson['text']}")
+    return "\n".join(lines) or "(none)"
+
+
+def format_earlier(failures: list[dict], limit_chars: int = 4000) -> str:
+    """Failed attempts of earlier cycles and nights for a prompt: reason and diff, bounded."""
+    if not failures:
+        return "(none)"
+    parts, left = [], limit_chars
+    for f in failures:
+        where = f"cycle {f.get('cycle', '?')}, approach {f.get('approach') or '?'}"
+        diff = f"\n```diff\n{f['diff'][:1200].rstrip()}\n```" if f.get("diff") else ""
+        block = f"- {where}: {f['reason'][:300]}{diff}"
+        if len(block) > left:
+            break
+        parts.append(block)
+        left -= len(block)
+    return "\n".join(parts) or "(none)"
 
 
 def format_attempts(attempts: list, detail: bool = False) -> str:

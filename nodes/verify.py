@@ -28,24 +28,30 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     ws.apply(cand["diff"])
     before = Scorecard.from_json(state["baseline"])
     try:
-        after = run_benchmark(ws.path, spec, config_from_head=True, label="the candidate")
+        with svc.meter.timing("benchmark"):
+            after = run_benchmark(ws.path, spec, config_from_head=True, label="the candidate")
     except (BenchmarkError, GitTimeout) as exc:
+        ws.check_present()
         return _broken(state, cand, mem, ws, f"rejected: the benchmark could not run on it: {exc}")
     quarantined = set(mem.all("quarantine"))
     result = compare(before, after, quarantined=quarantined)
-    flaky = _flaky(ws, spec, after, (*result.gained, *result.regressions)) if result.gained else set()
+    with svc.meter.timing("benchmark"):
+        ws.check_present()
+        flaky = _flaky(ws, spec, after, (*result.gained, *result.regressions)) if result.gained else set()
     if flaky:
         _quarantine(mem, flaky, state.get("cycle"))
         result = compare(before, after, quarantined=quarantined | flaky)
     reason = result.reason + (f"; quarantined as flaky: {', '.join(sorted(flaky))}" if flaky else "")
     improved = result.improved
     if improved:
-        improved, reason = _confirmed(ws, spec, result, reason)
+        with svc.meter.timing("benchmark"):
+            improved, reason = _confirmed(ws, spec, result, reason)
     if improved:  # it becomes the next cycle's baseline: scored once, not twice
         mem.save_scorecard(after.to_json(), env_key(spec), state.get("cycle"))
     else:
         reason += _feedback(after, weakness["test_id"])
-        mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000])
+        mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000], diff=cand["diff"],
+                                  approach=cand["approach"], cycle=state.get("cycle"))
         ws.reset()
     attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
                       status="improved" if improved else "failed", reason=reason,
@@ -59,6 +65,7 @@ def _confirmed(ws, spec, result, reason: str) -> tuple[bool, str]:
     try:
         check = confirm_plain(ws.path, spec, result.gained, python_of(ws.path, spec))
     except (BenchmarkError, GitTimeout) as exc:
+        ws.check_present()
         return False, f"rejected: the plain-pytest confirmation could not run: {exc}"
     if not check.confirmed:
         return False, (f"rejected: {result.before_points} -> {result.after_points} points under "
@@ -68,7 +75,8 @@ def _confirmed(ws, spec, result, reason: str) -> tuple[bool, str]:
 
 def _broken(state: RyxState, cand, mem, ws, reason: str) -> dict:
     """A candidate that breaks collection or imports: a failed attempt, its error fed back."""
-    mem.remember_failed_patch(state["weakness"]["test_id"], cand["id"], reason[:2000])
+    mem.remember_failed_patch(state["weakness"]["test_id"], cand["id"], reason[:2000], diff=cand["diff"],
+                              approach=cand["approach"], cycle=state.get("cycle"))
     ws.reset()
     points = state["baseline"]["total"]
     attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],

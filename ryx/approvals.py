@@ -1,8 +1,8 @@
 """Approval records of landed improvements, and the merge that `ryx approve` performs.
 
 Nothing merges that Ryx did not score: every commit between the user's branch and the one
-being approved must be a commit Ryx made (a landing, or the revert of a rejected one) whose
-tree is the tree Ryx recorded for it. A commit put on ryx/improve by anyone else is refused
+being approved must be a commit Ryx made (a landing, the revert of a rejected one, the merge
+that brought the user's branch in) whose tree is the tree Ryx recorded for it. A commit put on ryx/improve by anyone else is refused
 by name, and `ryx approvals` lists every commit in that range with its paths.
 """
 
@@ -73,6 +73,7 @@ def _ryx_trees(mem: Memory) -> dict[str, str]:
         trees[record["commit"]] = record.get("tree") or _scored_tree(record["commit"], mem, scored)
         if record.get("revert_commit"):
             trees[record["revert_commit"]] = record.get("revert_tree", "")
+    trees.update({record["commit"]: record["tree"] for record in mem.all("follows").values()})
     return trees
 
 

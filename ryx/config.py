@@ -26,6 +26,15 @@ DEFAULT_SAFE = ("tests/**", "data/**", "**/*.json", "**/*.csv", "**/*.txt")
 
 
 @dataclass(frozen=True)
+class FaultPolicy:
+    """How an all-night run survives faults ([loop] in ryx.toml)."""
+
+    max_same: int = 5  # consecutive faults of one kind that end the night
+    backoff_cap_s: float = 60.0  # the longest wait before a cycle is retried
+    model_wait_s: float = 1800.0  # how long to wait for a model server that went away
+
+
+@dataclass(frozen=True)
 class RyxConfig:
     """Everything the loop needs to know about one target."""
 
@@ -40,6 +49,7 @@ class RyxConfig:
     edit_format: str = "auto"
     max_diff_lines: int = 400
     context_files: int = 6
+    faults: FaultPolicy = field(default_factory=lambda: FaultPolicy())
 
 
 # The schema: table -> {key: expected type}. Used to reject unknown keys and wrong types.
@@ -52,7 +62,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "paths": {"protected": list, "safe": list},
     "models": {role: str for role in ROLES},
     "research": {"roots": list, "online": bool},
-    "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int},
+    "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int, "max_faults": int,
+             "fault_backoff_s": (int, float), "model_wait_s": (int, float)},
 }
 
 
@@ -144,6 +155,8 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         edit_format=loop.get("edit_format", "auto"),
         max_diff_lines=loop.get("max_diff_lines", 400),
         context_files=loop.get("context_files", 6),
+        faults=FaultPolicy(max_same=loop.get("max_faults", 5), backoff_cap_s=loop.get("fault_backoff_s", 60),
+                           model_wait_s=loop.get("model_wait_s", 1800)),
     )
 
 
@@ -156,6 +169,9 @@ def _check_values(bench: BenchSpec, loop: dict[str, Any], source: str) -> None:
         (loop.get("edit_format", "auto") in EDIT_FORMATS,
          f"loop.edit_format must be one of {', '.join(EDIT_FORMATS)}"),
         (loop.get("max_diff_lines", 1) > 0, "loop.max_diff_lines must be > 0"),
+        (loop.get("max_faults", 1) >= 1, "loop.max_faults must be at least 1"),
+        (loop.get("fault_backoff_s", 0) >= 0, "loop.fault_backoff_s must be >= 0"),
+        (loop.get("model_wait_s", 0) >= 0, "loop.model_wait_s must be >= 0"),
     ]
     for ok, message in checks:
         if not ok:

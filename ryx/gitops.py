@@ -63,6 +63,11 @@ def open_target(path: str | Path) -> Path:
         ) from None
 
 
+class WorkspaceLost(RyxError):
+    """The worktree vanished under the loop (deleted from outside): a fault to heal, never a
+    candidate's failure."""
+
+
 class Workspace:
     """The worktree where candidates are applied, scored and committed."""
 
@@ -106,11 +111,38 @@ class Workspace:
         with SafeRepo(self.root) as repo:
             if IMPROVE_BRANCH not in [h.name for h in repo.heads]:
                 repo.git.branch(IMPROVE_BRANCH, "HEAD")
+                self._remember_base(repo)
             if not self._registered(repo):
                 if self.path.exists():
                     shutil.rmtree(self.path)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 repo.git.worktree("add", "--force", str(self.path), IMPROVE_BRANCH)
+
+    @property
+    def base_file(self) -> Path:
+        """Where Ryx keeps the name of the branch ryx/improve follows (in its own .git/ryx)."""
+        return self.git_dir / "ryx" / "base-branch"
+
+    def base_branch(self) -> str | None:
+        """The user's branch ryx/improve was made from and follows (None: detached, unknown)."""
+        if self.base_file.is_file():
+            return self.base_file.read_text(encoding="utf-8").strip() or None
+        with SafeRepo(self.root) as repo:
+            return self._remember_base(repo)
+
+    def _remember_base(self, repo: SafeRepo) -> str | None:
+        if repo.head.is_detached:
+            return None
+        name = repo.active_branch.name
+        self.base_file.parent.mkdir(parents=True, exist_ok=True)
+        self.base_file.write_text(name + "\n", encoding="utf-8")
+        return name
+
+    def check_present(self) -> None:
+        """WorkspaceLost when the worktree is gone: what failed was the loop's ground, not a candidate."""
+        if not (self.path / ".git").is_file():
+            raise WorkspaceLost(f"the worktree {self.path} was removed while a cycle used it; "
+                                "it is recreated and the step retried.")
 
     def clean_leftovers(self) -> list[str]:
         """After a crash: prune, unlock our worktree, clear its stale index.lock (skills.heal)."""

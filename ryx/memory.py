@@ -12,7 +12,9 @@ from typing import Any
 
 from langgraph.store.base import BaseStore
 
-KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads", "quarantine")
+MAX_DIFF_KEPT = 4000
+KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads", "quarantine",
+         "nights", "follows", "lessons")
 
 
 def target_key(root: Path | str) -> str:
@@ -64,5 +66,16 @@ class Memory:
         hit = self.get("failed_patches", f"{test_id}:{candidate_id}")
         return hit["reason"] if hit else None
 
-    def remember_failed_patch(self, test_id: str, candidate_id: str, reason: str) -> None:
-        self.put("failed_patches", f"{test_id}:{candidate_id}", {"reason": reason})
+    def remember_failed_patch(self, test_id: str, candidate_id: str, reason: str, *, diff: str = "",
+                              approach: int | None = None, cycle: int | None = None) -> None:
+        """A failed attempt at `test_id`, kept across cycles and nights (its diff, when it had one)."""
+        self.put("failed_patches", f"{test_id}:{candidate_id}",
+                 {"test_id": test_id, "reason": reason, "diff": diff[:MAX_DIFF_KEPT],
+                  "approach": approach, "cycle": cycle, "at": time.time()})
+
+    def earlier_failures(self, test_id: str, before: float, limit: int = 3) -> list[dict]:
+        """The latest failed attempts at `test_id` recorded before `before` (a cycle's start):
+        their diff, reason and approach, newest first."""
+        items = self.store.search(self._ns("failed_patches"), filter={"test_id": test_id}, limit=500)
+        found = [dict(i.value) for i in items if i.value.get("at", 0) < before]
+        return sorted(found, key=lambda f: f.get("at", 0), reverse=True)[:limit]

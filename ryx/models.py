@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ryx import embedded, ollama
 from ryx.errors import ConfigError, EnvironmentMissing, UsageError
+from ryx.meter import Meter
 from ryx.ollama import unload_ollama_models
 
 if TYPE_CHECKING:
@@ -210,9 +211,10 @@ class ModelPool:
     are unloaded (keep_alive 0) until at most `settings.max_resident` remain.
     """
 
-    def __init__(self, specs: Mapping[str, str], settings: ModelSettings) -> None:
+    def __init__(self, specs: Mapping[str, str], settings: ModelSettings, meter: Meter | None = None) -> None:
         self.specs = dict(specs)
         self.settings = settings
+        self.meter = meter or Meter()  # counts `load:ROLE` each time a role's model is loaded
         self._models: dict[tuple[str, str], Any] = {}
         self._scripts: dict[str, ReplayScript] = {}
         self._resident: list[str] = []
@@ -226,11 +228,14 @@ class ModelPool:
             raise UsageError(f"no model for role {role!r}; the roles are {', '.join(self.specs)}.")
         provider, name = split_spec(spec)
         with self._lock:
+            key = (role if provider == "replay" else "", spec)
+            loads = provider == "ollama" and name not in self._resident or key not in self._models
             if provider == "ollama":
                 self._make_room(name)
-            key = (role if provider == "replay" else "", spec)
             if key not in self._models:
                 self._models[key] = self._build(role, provider, name)
+            if loads:
+                self.meter.count(f"load:{role}")
             return self._models[key]
 
     def _build(self, role: str, provider: str, name: str) -> BaseChatModel:

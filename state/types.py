@@ -63,13 +63,16 @@ class Outcome(TypedDict):
     kind: Literal["landed", "escalated", "idle", "stopped", "refused"]
     summary: str
     commit: str | None
+    ticket: NotRequired[str]  # the escalation's ticket
 
 
 class RyxState(TypedDict, total=False):
     cycle: int
+    cycle_started: float  # when this cycle began (memory from before it is "earlier")
     focus: str | None
     focus_category: str | None
     base_commit: str
+    followed: dict[str, Any] | None  # how ryx/improve caught up with the user's branch, if it moved
     baseline: dict[str, Any] | None
     baseline_cached: bool
     weakness: Weakness | None

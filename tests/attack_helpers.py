@@ -84,8 +84,9 @@ class Fortress:
 
     @property
     def env(self) -> dict[str, str]:
+        # The loop's own matplotlib cache goes elsewhere, so HOME holds only the user's files.
         return {"HOME": str(self.home), "RYX_TEST_SECRET": self.secret, "OPENAI_API_KEY": self.secret,
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MPLCONFIGDIR": str(self.root / "mpl")}
 
     def attack(self, reply: str, *extra: str) -> subprocess.CompletedProcess:
         """One cycle: the attack as the first coding reply, then the honest fix."""
@@ -165,7 +166,7 @@ def snapshot(fortress: Fortress) -> dict[str, object]:
 
 def _planted(folder: Path) -> list[str]:
     """What is in the loop's own folder besides its worktree and lock."""
-    return sorted(p.name for p in folder.iterdir() if p.name not in ("worktree", "run.lock")) \
+    return sorted(p.name for p in folder.iterdir() if p.name not in ("worktree", "run.lock", "base-branch")) \
         if folder.exists() else []
 
 

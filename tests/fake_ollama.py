@@ -65,9 +65,9 @@ class FakeOllama:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> FakeOllama:
+    def start(self, port: int = 0) -> FakeOllama:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -80,6 +80,13 @@ class FakeOllama:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def outage(self, seconds: float) -> None:
+        """Go away for `seconds` (connections refused), then serve again on the same port."""
+        port = int(self.url.rsplit(":", 1)[1])
+        self.stop()
+        time.sleep(seconds)
+        self.start(port)
 
     def __enter__(self) -> FakeOllama:
         return self.start()

@@ -120,7 +120,7 @@ def test_the_judge_is_not_fooled(tmp_path, attack: Attack) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         first_try = next(ln for ln in result.stdout.splitlines() if "attempt 1/3:" in ln and "patch applied" not in ln)
         assert attack.expect in first_try, result.stdout
-        assert "landed" in result.stdout.splitlines()[-2], result.stdout
+        assert "on ryx/improve: 2 -> 4 points" in result.stdout, result.stdout
         assert_only_the_honest_fix_landed(fortress)
         assert_contained(fortress, before, result)
     finally:

@@ -25,6 +25,8 @@ def escalate(state: RyxState, runtime: Runtime[Context]) -> dict:
     ticket_id = "T" + hashlib.sha1(f"{state.get('cycle')}:{weakness['test_id']}".encode()).hexdigest()[:8]
     ticket = mem.get("tickets", ticket_id) or _open_ticket(svc, state, ticket_id)
     mem.put("tickets", ticket_id, ticket)
+    if svc.ctx.supervisor_model:  # the supervisor's reading of the failures reaches later prompts
+        mem.put("lessons", weakness["test_id"], {"text": ticket["draft"][:1000], "ticket": ticket_id})
     mem.put("parked", weakness["test_id"], {"ticket": ticket_id})
     summary = f"escalated {weakness['test_id']} after {len(attempts)} failures: ticket {ticket_id}"
     if svc.ctx.interactive:
@@ -36,7 +38,7 @@ def escalate(state: RyxState, runtime: Runtime[Context]) -> dict:
             mem.delete("parked", weakness["test_id"])
             mem.put("tickets", ticket_id, {**ticket, "status": "answered"})
             summary += " (note added; it will be retried)"
-    return {"outcome": {"kind": "escalated", "summary": summary, "commit": None}}
+    return {"outcome": {"kind": "escalated", "summary": summary, "commit": None, "ticket": ticket_id}}
 
 
 def _open_ticket(svc, state: RyxState, ticket_id: str) -> dict:

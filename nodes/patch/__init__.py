@@ -18,6 +18,7 @@ from benchmark.screen import reaching_into_the_runner, shadowing
 from nodes.support import (
     ask,
     format_attempts,
+    format_earlier,
     guidance,
     load_prompt,
     memory,
@@ -41,9 +42,13 @@ def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
     weakness, attempts = state["weakness"], state.get("attempts") or []
     approach, attempt = position(attempts)
     reply, files = _ask_for_edit(svc, runtime, state)
-    outcome = _apply(svc, reply, list(files), memory(runtime, svc), weakness["test_id"])
+    mem = memory(runtime, svc)
+    outcome = _apply(svc, reply, list(files), mem, weakness["test_id"])
     if isinstance(outcome, str):
         svc.workspace.reset()
+        refused = "r" + hashlib.sha256(reply.encode("utf-8", "replace")).hexdigest()[:15]
+        mem.remember_failed_patch(weakness["test_id"], refused, outcome[:2000], approach=approach,
+                                  cycle=state.get("cycle"))
         return {"attempts": [_failed(approach, attempt, outcome, state)]}
     diff, paths, cid = outcome
     summary = f"{len(paths)} file(s): {', '.join(paths)}"
@@ -62,17 +67,18 @@ def _ask_for_edit(svc, runtime, state: RyxState) -> tuple[str, dict[str, str]]:
     """The coding model's reply, and the files it was shown (whole-file mode: one file, short prompt)."""
     weakness, attempts = state["weakness"], state.get("attempts") or []
     fmt = edit_format(svc)
+    earlier = memory(runtime, svc).earlier_failures(weakness["test_id"], before=state.get("cycle_started", 0))
     if fmt == "whole_file":
         files = _context_files(svc, state, limit=1)
         _, function = test_source(svc.workspace.path, weakness["test_id"], whole_file_up_to=0)
         user = render(load_prompt(__file__, "user_whole_file.md"), test_source=function,
                       failure=weakness["failure"][:SMALL_FAILURE_CHARS], files=format_files(files),
-                      path=next(iter(files), "the file"))
+                      path=next(iter(files), "the file"), earlier=format_earlier(earlier, limit_chars=1200))
     else:
         files = _context_files(svc, state, limit=svc.config.context_files)
         user = render(load_prompt(__file__, "user.md"), **weakness, files=format_files(files),
                       plan=(state.get("research") or {}).get("plan", "(none)"),
-                      attempts=format_attempts(attempts, detail=True),
+                      attempts=format_attempts(attempts, detail=True), earlier=format_earlier(earlier),
                       notes=guidance(runtime, svc, weakness["test_id"]))
     temperature = retry_temperature(svc.pool.settings.temperature, len(attempts))
     return ask(svc, "coding", load_prompt(__file__, f"system_{fmt}.md"), user, temperature), files
@@ -104,6 +110,7 @@ def _apply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, l
     except EditError as exc:
         return f"the reply could not be used as an edit: {exc}"
     except (ValueError, OSError, RyxError, GitCommandError) as exc:
+        svc.workspace.check_present()  # a vanished worktree is the loop's fault, not the reply's
         return f"the reply could not be applied ({type(exc).__name__}: {str(exc)[:500]})"
 
 

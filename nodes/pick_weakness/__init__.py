@@ -27,7 +27,8 @@ def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
     test_id, info = choice
     root = svc.workspace.path
     file, source = test_source(root, test_id)
-    output = failure_output(svc.workspace, svc.config.benchmark, test_id)
+    with svc.meter.timing("benchmark"):
+        output = failure_output(svc.workspace, svc.config.benchmark, test_id)
     failures = summarize_pytest_output(output)
     failure = feedback_for_model(failures) or output[-1500:]
     whole = (root / file).read_text(encoding="utf-8", errors="replace")

@@ -7,6 +7,7 @@ the benchmark's categories; without one, no model is called.
 from __future__ import annotations
 
 import re
+import time
 
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
@@ -26,6 +27,7 @@ def route(state: RyxState, runtime: Runtime[Context]) -> dict:
         return {"outcome": {"kind": "stopped", "summary": "stop requested", "commit": None}}
     update = {
         "cycle": state.get("cycle", 0) + 1,
+        "cycle_started": time.time(),
         "weakness": None,
         "research": None,
         "candidate": None,
