@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.night import Night
+from graph.night import Night, overhead
 from graph.report import draw_chart
 from ryx.memory import Memory
 
@@ -116,8 +116,8 @@ def _time(night: Night) -> list[str]:
     s = night.seconds
     if not s:
         return []
-    overhead = max(s["wall"] - s["model"] - s["benchmark"], 0.0)
-    rows = [("model", s["model"]), ("benchmark", s["benchmark"]), ("overhead", overhead)]
+    rows = [("model", s["model"]), ("benchmark", s["benchmark"]), ("waiting out faults", s.get("faults", 0.0)),
+            ("overhead", overhead(s))]
     lines = ["## Time", "", "| phase | seconds | share |", "|---|---|---|"]
     lines += [f"| {name} | {value:.1f} | {value / max(s['wall'], 1e-9):.0%} |" for name, value in rows]
     lines += [f"| wall | {s['wall']:.1f} | |", ""]

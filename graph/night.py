@@ -52,9 +52,10 @@ class Night:
         if outcome:
             self.outcomes.append({"cycle": self.cycle, **outcome})
 
-    def fault(self, cycle: int | None, kind: str, message: str, action: str, trace: str = "") -> None:
+    def fault(self, cycle: int | None, kind: str, message: str, action: str, trace: str = "",
+              waited_s: float = 0.0) -> None:
         self.faults.append({"at": time.time(), "cycle": cycle, "kind": kind, "message": message[:2000],
-                            "action": action, "traceback": trace[-8000:]})
+                            "action": action, "traceback": trace[-8000:], "waited_s": round(waited_s, 1)})
 
     def finish(self, ending: str, meter: dict[str, dict[str, float]]) -> None:
         self.ended = time.time()
@@ -62,6 +63,7 @@ class Night:
         seconds = meter.get("seconds", {})
         self.seconds = {"model": round(seconds.get("model", 0.0), 1),
                         "benchmark": round(seconds.get("benchmark", 0.0), 1),
+                        "faults": round(sum(f.get("waited_s", 0.0) for f in self.faults), 1),
                         "wall": round(self.ended - self.started, 1)}
         self.loads = {k.split(":", 1)[1]: int(v) for k, v in meter.get("counts", {}).items()
                       if k.startswith("load:")}
@@ -94,9 +96,14 @@ class Night:
                   for f in self.faults]
         s = self.seconds
         if s:
-            overhead = max(s["wall"] - s["model"] - s["benchmark"], 0.0)
-            lines.append(f"  time: model {s['model']:.0f} s, benchmark {s['benchmark']:.0f} s, "
-                         f"overhead {overhead:.0f} s of {s['wall']:.0f} s")
+            lines.append(f"  time: model {s['model']:.0f} s, benchmark {s['benchmark']:.0f} s, waiting out "
+                         f"faults {s.get('faults', 0):.0f} s, overhead {overhead(s):.0f} s of {s['wall']:.0f} s")
         if self.loads:
             lines.append("  model loads: " + ", ".join(f"{role} {n}" for role, n in sorted(self.loads.items())))
         return lines
+
+
+def overhead(seconds: dict[str, float]) -> float:
+    """The night's own time: neither a model, nor a benchmark, nor waiting out a fault."""
+    spent = seconds["model"] + seconds["benchmark"] + seconds.get("faults", 0.0)
+    return max(seconds["wall"] - spent, 0.0)

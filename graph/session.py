@@ -90,13 +90,12 @@ class Session:
         """Cycles until done, idle-waiting under --infinite; (exit code, why the night ended)."""
         done = 0
         while self.args.infinite or done < self.args.cycles:
-            cycle = graph.get_state(config).values.get("cycle")
             try:
                 outcome = self._one_cycle(graph, config, ctx)
             except Exception as exc:
                 if not self.args.infinite:
                     raise
-                supervisor.survive(exc, cycle)
+                supervisor.survive(exc, self.night.cycle)
                 continue
             supervisor.cycle_done()
             self._after_cycle(graph, config, ctx, mem, db)

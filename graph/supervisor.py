@@ -52,7 +52,7 @@ class Supervisor:
                             "--night latest`; fix the cause, then resume with --resume.")
         healed = self._heal()
         delay = min(2.0 ** (self.repeats - 1), self.policy.backoff_cap_s)
-        self.night.fault(cycle, kind, str(exc), f"{healed}, retried after {delay:.0f} s", trace)
+        self.night.fault(cycle, kind, str(exc), f"{healed}, retried after {delay:.0f} s", trace, waited_s=delay)
         self._sleep(delay)
 
     def _heal(self) -> str:
@@ -71,7 +71,8 @@ class Supervisor:
         while time.monotonic() - started < self.policy.model_wait_s and not self.stopped():
             if is_reachable(self.model_url):
                 waited = time.monotonic() - started
-                self.night.fault(cycle, kind, message, f"waited {waited:.0f} s for the model server", trace)
+                self.night.fault(cycle, kind, message, f"waited {waited:.0f} s for the model server", trace,
+                                 waited_s=waited)
                 return
             time.sleep(POLL_S)
         if self.stopped():
