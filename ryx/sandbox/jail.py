@@ -45,7 +45,7 @@ class View:
     name: str  # the copy's folder name as the run sees it (the target's)
     python: str  # the interpreter, read-only
     readonly: tuple[str, ...] = ()  # paths relative to the tree, read-only over it
-    files: tuple[Path, ...] = ()  # further host files, read-only (the harness)
+    files: tuple[Path, ...] = ()  # further host files or folders, read-only (the harness)
     env: Mapping[str, str] = field(default_factory=dict)
     tmp_mb: int = 1024
     memory_mb: int = 0  # address-space cap of the command (0: none)
@@ -83,8 +83,7 @@ class Sandbox:
         root = _free(taken, (f"/{p}/{_safe_name(view.name)}" for p in _shuffled(rng, _PARENTS)))
         home = _free([*taken, root], (f"/home/{u}" for u in _shuffled(rng, _USERS)))
         tools = _free([*taken, root, home], (f"/opt/{rng.getrandbits(40):010x}" for _ in range(8)))
-        files = {f: f"{tools}/{f.name}" for f in view.files}
-        return Placed(root, home, files)
+        return Placed(root, home, _named_in(tools, view.files))
 
     def launch(self, view: View, placed: Placed, command: list[str]) -> Launch:
         """The command as it must be started (under its limits): in bwrap, or as it is."""
@@ -111,6 +110,15 @@ def _limited(view: View, command: list[str]) -> list[str]:
     """Start `command` through a tiny interpreter that sets its resource limits, then execs."""
     caps = (str(max(mb, 0) * 1024 * 1024) for mb in (view.memory_mb, view.file_mb))
     return [view.python, "-I", "-S", "-c", _LIMITS, *caps, *command]
+
+
+def _named_in(folder: str, paths: tuple[Path, ...]) -> dict[Path, str]:
+    """Each path under `folder` by its own name, numbered where two share one."""
+    placed: dict[Path, str] = {}
+    for n, path in enumerate(paths):
+        name = path.name if path.name not in {p.rsplit("/", 1)[-1] for p in placed.values()} else f"{n}-{path.name}"
+        placed[path] = f"{folder}/{name}"
+    return placed
 
 
 def _mounts(view: View, placed: Placed) -> list[bwrap.Mount]:
