@@ -83,6 +83,9 @@ def status(args: argparse.Namespace) -> int:
         if history:
             card = history[-1]["scorecard"]
             print(f"points: {card['total']}/{card['max']} (tree {card['tree'][:10]})")
+        good = mem.get("skills", "good")
+        if good:
+            print(f"skills: {good['commit'][:10]} of ryx/improve (the last that ran a whole cycle)")
         for thread, info in mem.all("threads").items():
             unsafe = "" if info.get("sandbox", True) else f", {UNSANDBOXED}"
             print(f"thread {thread}: {info.get('cycles', 0)} cycle(s){unsafe}")

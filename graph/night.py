@@ -43,14 +43,21 @@ class Night:
         self.tally.see(node, update)
         if node == "route" and "cycle" in update:
             self.cycle = update["cycle"]
+            self._cycle_start(update)
         if node == "benchmark" and update.get("baseline"):
             self.first_card = self.first_card or update["baseline"]
             self.last_card = update["baseline"]
-        if node == "benchmark" and update.get("followed"):
-            self.followed.append({"cycle": self.cycle, **update["followed"]})
         outcome = update.get("outcome")
         if outcome:
             self.outcomes.append({"cycle": self.cycle, **outcome})
+
+    def _cycle_start(self, update: dict[str, Any]) -> None:
+        if update.get("followed"):
+            self.followed.append({"cycle": self.cycle, **update["followed"]})
+        if update.get("skills") and update["skills"] not in self.skills:
+            self.skills.append(update["skills"])
+        for line in update.get("skills_reverted") or []:
+            self.fault(self.cycle, "SkillsBroken", line, "reverted on ryx/improve")
 
     def fault(self, cycle: int | None, kind: str, message: str, action: str, trace: str = "",
               waited_s: float = 0.0) -> None:

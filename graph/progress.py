@@ -19,12 +19,11 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
     """One line for a node's state update (None: nothing worth printing)."""
     update = update or {}
     if node == "route":
-        return f"cycle {update['cycle']}" if "cycle" in update else "stop requested: ending"
+        return _cycle_start(update) if "cycle" in update else "stop requested: ending"
     if node == "benchmark":
         card = update["baseline"]
         cached = " (cached)" if update.get("baseline_cached") else ""
-        followed = f"  following your branch: {update['followed']['detail']}\n" if update.get("followed") else ""
-        return f"{followed}  benchmark: {card['total']}/{card['max']} points{cached}"
+        return f"  benchmark: {card['total']}/{card['max']} points{cached}"
     if node == "pick_weakness":
         w = update.get("weakness")
         if not w:
@@ -39,6 +38,16 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
     if node in ("land", "escalate"):
         return f"  {update['outcome']['summary']}"
     return None
+
+
+def _cycle_start(update: dict[str, Any]) -> str:
+    """`cycle N` (and which skills it runs, when Ryx works on itself), then what happened first."""
+    skills = f" (skills of ryx/improve {update['skills'][:10]})" if update.get("skills") else ""
+    lines = [f"cycle {update['cycle']}{skills}"]
+    lines += [f"  skills broke the loop: {line}" for line in update.get("skills_reverted") or []]
+    if update.get("followed"):
+        lines.append(f"  following your branch: {update['followed']['detail']}")
+    return "\n".join(lines)
 
 
 def _attempt_line(node: str, update: dict[str, Any]) -> str:

@@ -10,22 +10,26 @@ from pathlib import Path
 from graph.morning import write_night_report
 from graph.night import Night
 from graph.progress import check_sandbox, describe
-from graph.supervisor import Supervisor
+from graph.supervisor import NightOver, Supervisor
 from ryx import control
 from ryx.checkpoints import open_database, prune_thread
 from ryx.config import load_config
 from ryx.errors import EXIT_OK, EXIT_STOPPED, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
+from ryx.skillset import SkillsBroken, remember_good, revert_broken
 from state.context import RYX_ROOT, Context, default_db
 
 IDLE_WAIT_S = 60.0
+MAX_BROKEN_SKILLS = 3  # skills reverted in one night before it ends
 
 
 class Session:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.night: Night | None = None
+        self.fresh = False  # start the next cycle afresh even if the last one did not finish
+        self.broken_skills = 0
 
     def run(self) -> int:
         from ryx.models import ModelSettings, check_available, describe_choice, resolve_specs
@@ -74,7 +78,7 @@ class Session:
         print(f"target {target} | thread {thread} | db {db.path}", flush=True)
         svc = services_for(ctx)
         night = self.night = Night.begin(str(target), thread, ctx.sandbox)
-        supervisor = Supervisor(svc.config.faults, night, heal=workspace.prepare,
+        supervisor = Supervisor(svc.config.faults, night, workspace=workspace,
                                 stopped=lambda: control.stop_requested(ctx.db_path), model_url=_ollama_url(ctx))
         ending = "a fatal fault"
         try:
@@ -92,12 +96,16 @@ class Session:
         while self.args.infinite or done < self.args.cycles:
             try:
                 outcome = self._one_cycle(graph, config, ctx)
+            except SkillsBroken as broken:
+                self._skills_broke(broken, mem, supervisor)
+                continue
             except Exception as exc:
                 if not self.args.infinite:
                     raise
                 supervisor.survive(exc, self.night.cycle)
                 continue
             supervisor.cycle_done()
+            remember_good(mem, graph.get_state(config).values.get("skills"))
             self._after_cycle(graph, config, ctx, mem, db)
             done += 1
             if outcome and outcome["kind"] == "idle" and self.args.infinite:
@@ -105,6 +113,18 @@ class Session:
             if outcome and outcome["kind"] == "stopped" or control.stop_requested(ctx.db_path):
                 return EXIT_STOPPED, "stopped on request"
         return EXIT_OK, f"{done} cycle(s) done" if not self.args.infinite else "stopped"
+
+    def _skills_broke(self, broken: SkillsBroken, mem: Memory, supervisor: Supervisor) -> None:
+        """Skills landed on ryx/improve crashed mid-cycle: revert them there, start the cycle
+        again with the skills that are left (the night goes on)."""
+        self.broken_skills += 1
+        if self.broken_skills > MAX_BROKEN_SKILLS:
+            raise NightOver(f"skills broke the loop {self.broken_skills} times tonight ({broken}); "
+                            "the night ends here.")
+        line = revert_broken(supervisor.workspace, mem, broken)
+        print(f"  skills broke the loop: {line}", flush=True)
+        self.night.fault(self.night.cycle, "SkillsBroken", line, "reverted on ryx/improve; the cycle starts again")
+        self.fresh = True
 
     def _after_cycle(self, graph, config: dict, ctx: Context, mem: Memory, db) -> None:
         thread = config["configurable"]["thread_id"]
@@ -154,8 +174,10 @@ class Session:
     def _one_cycle(self, graph, config: dict, ctx: Context) -> dict | None:
         snapshot = graph.get_state(config)
         self.night.cycle = snapshot.values.get("cycle")
-        payload = None if snapshot.next else {"focus": self.args.focus}
-        if snapshot.next:
+        resume = bool(snapshot.next) and not self.fresh
+        payload = None if resume else {"focus": self.args.focus}
+        self.fresh = False
+        if resume:
             print(f"resuming cycle {snapshot.values.get('cycle')} at {', '.join(snapshot.next)}", flush=True)
         while True:
             self._stream(graph, payload, config, ctx)

@@ -14,6 +14,7 @@ from pathlib import Path
 from graph.night import Night
 from ryx.config import FaultPolicy
 from ryx.errors import RyxError
+from ryx.gitops import Workspace
 
 POLL_S = 1.0
 _PROJECT = Path(__file__).resolve().parents[1]
@@ -24,10 +25,10 @@ class NightOver(RyxError):
 
 
 class Supervisor:
-    def __init__(self, policy: FaultPolicy, night: Night, *, heal: Callable[[], object],
+    def __init__(self, policy: FaultPolicy, night: Night, *, workspace: Workspace,
                  stopped: Callable[[], bool], model_url: str | None) -> None:
-        self.policy, self.night = policy, night
-        self.heal, self.stopped, self.model_url = heal, stopped, model_url
+        self.policy, self.night, self.workspace = policy, night, workspace
+        self.stopped, self.model_url = stopped, model_url
         self.last_kind: str | None = None
         self.repeats = 0
 
@@ -57,7 +58,7 @@ class Supervisor:
 
     def _heal(self) -> str:
         try:
-            self.heal()
+            self.workspace.prepare()  # worktree recreated, stale locks cleared, `git worktree prune`
         except Exception as exc:  # healing itself failed: the retry will tell
             return f"healing failed ({type(exc).__name__}: {exc})"
         return "workspace healed"

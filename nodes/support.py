@@ -16,12 +16,15 @@ from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 from ryx.meter import Meter
 from ryx.models import ModelPool, ModelSettings
+from ryx.sandbox import Sandbox
+from ryx.skillset import LocalSkills, SnapshotSkills, snapshot_skills
 from state.context import Context
 from state.policy import APPROACHES, MAX_FAILURES, TRIES_PER_APPROACH
 
 MODEL_ATTEMPTS = 3
 _FALLBACK_STORE = InMemoryStore()
 _POOLS: list[ModelPool] = []
+_LOCAL_SKILLS = LocalSkills()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,28 @@ def unload_all_models() -> list[str]:
     for pool in _POOLS:
         names.extend(pool.unload_all())
     return names
+
+
+def skills_cache(svc: Services) -> Path:
+    """Where snapshots of skills/ of ryx/improve commits are unpacked (beside the database)."""
+    return Path(svc.ctx.db_path).parent / "skills"
+
+
+def research_index(svc: Services) -> Path:
+    """The code index of local research: in a folder of its own, the only one a sandboxed
+    search skill may write."""
+    folder = Path(svc.ctx.db_path).parent / "research"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "index.sqlite"
+
+
+def skills(svc: Services, state) -> LocalSkills | SnapshotSkills:
+    """The skills this cycle runs (chosen by route): the loop's own, or a ryx/improve commit's."""
+    commit = state.get("skills")
+    if not commit:
+        return _LOCAL_SKILLS
+    snapshot = snapshot_skills(svc.root, commit, skills_cache(svc))
+    return SnapshotSkills(commit, snapshot, Sandbox(svc.config.benchmark.sandbox))
 
 
 def target_repo_name(svc: Services) -> str:

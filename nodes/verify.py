@@ -13,10 +13,9 @@ from benchmark.compare import compare
 from benchmark.confirm import confirm_plain
 from benchmark.runner import BenchmarkError, python_of, run_benchmark
 from benchmark.scorecard import Scorecard
-from nodes.support import memory, services
+from nodes.support import memory, services, skills
 from ryx.benchspec import env_key
 from ryx.gitsafe import GitTimeout
-from skills.heal import feedback_for_model, summarize_pytest_output
 from state import Attempt, RyxState
 from state.context import Context
 
@@ -49,7 +48,7 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     if improved:  # it becomes the next cycle's baseline: scored once, not twice
         mem.save_scorecard(after.to_json(), env_key(spec), state.get("cycle"))
     else:
-        reason += _feedback(after, weakness["test_id"])
+        reason += _feedback(skills(svc, state), after, weakness["test_id"])
         mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000], diff=cand["diff"],
                                   approach=cand["approach"], cycle=state.get("cycle"))
         ws.reset()
@@ -100,9 +99,6 @@ def _quarantine(mem, flaky: set[str], cycle: int | None) -> None:
         mem.put("quarantine", test_id, {"reason": "its outcome flipped on an unchanged tree", "cycle": cycle})
 
 
-def _feedback(after: Scorecard, test_id: str) -> str:
-    output = getattr(after, "output", "") or ""
-    failures = [f for f in summarize_pytest_output(output) if f.test_id == test_id] or \
-        summarize_pytest_output(output)
-    text = feedback_for_model(failures, limit_chars=1200)
+def _feedback(tools, after: Scorecard, test_id: str) -> str:
+    text, _ = tools.feedback(getattr(after, "output", "") or "", test_id, limit_chars=1200)
     return f"\n{text}" if text else ""

@@ -1,8 +1,9 @@
 """Approval records of landed improvements, and the merge that `ryx approve` performs.
 
 Nothing merges that Ryx did not score: every commit between the user's branch and the one
-being approved must be a commit Ryx made (a landing, the revert of a rejected one, the merge
-that brought the user's branch in) whose tree is the tree Ryx recorded for it. A commit put on ryx/improve by anyone else is refused
+being approved must be a commit Ryx made (a landing, the revert of a rejected one or of skills
+that broke the loop, the merge that brought the user's branch in) whose tree is the tree Ryx
+recorded for it (memory kinds `approvals` and `made`). A commit put on ryx/improve by anyone else is refused
 by name, and `ryx approvals` lists every commit in that range with its paths.
 """
 
@@ -73,7 +74,7 @@ def _ryx_trees(mem: Memory) -> dict[str, str]:
         trees[record["commit"]] = record.get("tree") or _scored_tree(record["commit"], mem, scored)
         if record.get("revert_commit"):
             trees[record["revert_commit"]] = record.get("revert_tree", "")
-    trees.update({record["commit"]: record["tree"] for record in mem.all("follows").values()})
+    trees.update({record["commit"]: record["tree"] for record in mem.all("made").values()})
     return trees
 
 

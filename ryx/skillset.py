@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ryx.errors import RyxError
-from ryx.gitsafe import run_git
+from ryx.gitops import RYX_IDENTITY, Workspace
+from ryx.gitsafe import SafeRepo, run_git
+from ryx.memory import Memory
 from ryx.sandbox import Channel, Sandbox, View, remove_tree, run
 from skills.search import Hit
 
@@ -176,3 +178,70 @@ def snapshot_skills(root: Path, commit: str, cache: Path) -> Path:
     remove_tree(target)
     partial.rename(target)
     return target / "skills"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The skills a cycle runs: None for the loop's own, else a commit of ryx/improve."""
+
+    commit: str | None
+    reverted: tuple[str, ...] = ()  # what was reverted on the way (one line each)
+
+
+def choose_skills(ws: Workspace, mem: Memory, cache: Path, sandbox: Sandbox) -> Choice:
+    """When Ryx works on itself: the head of ryx/improve, if its skills pass the ping; else
+    the skills that broke are reverted there (with the reason) and the head after that is used."""
+    if not is_ryx_checkout(ws.root):
+        return Choice(None)
+    reverted: list[str] = []
+    for _ in range(3):
+        head = ws.branch_head()
+        try:
+            SnapshotSkills(head, snapshot_skills(ws.root, head, cache), sandbox).ping()
+            return Choice(head, tuple(reverted))
+        except SkillsBroken as broken:
+            reverted.append(revert_broken(ws, mem, broken))
+    raise RyxError("the skills of ryx/improve still break the loop after three reverts; look at "
+                   "`git log ryx/improve -- skills`, fix or reset it, then run again.")
+
+
+def remember_good(mem: Memory, commit: str | None) -> None:
+    """A cycle finished with these skills."""
+    if commit:
+        mem.put("skills", "good", {"commit": commit})
+
+
+def revert_broken(ws: Workspace, mem: Memory, broken: SkillsBroken) -> str:
+    """Revert, on ryx/improve, every skills change Ryx landed since the last good skills (the
+    newest first), each commit naming the reason; one line saying what was done."""
+    good = (mem.get("skills", "good") or {}).get("commit")
+    landed = {a["commit"] for a in mem.all("approvals").values()}
+    culprits = [c for c in _skills_commits(ws, good, broken.commit) if c in landed]
+    if not culprits:
+        raise RyxError(f"{broken}. No commit Ryx landed since the last good skills touched skills/, "
+                       "so there is nothing Ryx may revert: fix skills/ on your branch, then run again.")
+    ws.prepare()
+    for sha in culprits:
+        _revert_one(ws, mem, sha, broken.reason)
+    return f"reverted {', '.join(c[:10] for c in culprits)} on ryx/improve: {broken}"
+
+
+def _skills_commits(ws: Workspace, good: str | None, bad: str) -> list[str]:
+    span = f"{good}..{bad}" if good else bad
+    with SafeRepo(ws.root) as repo:
+        return repo.git.rev_list(span, "--", "skills").split()
+
+
+def _revert_one(ws: Workspace, mem: Memory, sha: str, reason: str) -> None:
+    with SafeRepo(ws.path) as wt:
+        wt.git.revert("--no-commit", sha)
+        first = reason.strip().splitlines()[-1][:200] if reason.strip() else "crashed"
+        wt.git.commit("--no-verify", "-q", "-m", f"ryx: revert {sha[:10]}: its skills break the loop\n\n{first}",
+                      env=RYX_IDENTITY)
+        commit = wt.head.commit
+    mem.put("made", commit.hexsha, {"commit": commit.hexsha, "tree": commit.tree.hexsha,
+                                    "why": f"revert of {sha[:10]}: skills that break the loop"})
+    for key, record in mem.all("approvals").items():
+        if record["commit"] == sha:
+            mem.put("approvals", key, {**record, "status": "reverted", "revert_commit": commit.hexsha,
+                                       "revert_tree": commit.tree.hexsha})

@@ -73,6 +73,8 @@ class RyxState(TypedDict, total=False):
     focus_category: str | None
     base_commit: str
     followed: dict[str, Any] | None  # how ryx/improve caught up with the user's branch, if it moved
+    skills: str | None  # the ryx/improve commit whose skills this cycle runs (None: the loop's own)
+    skills_reverted: list[str]  # skills that broke the loop, reverted as this cycle began
     baseline: dict[str, Any] | None
     baseline_cached: bool
     weakness: Weakness | None

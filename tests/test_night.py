@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fake_ollama import FakeOllama
@@ -54,8 +55,9 @@ def test_a_night_ends_with_its_report_written_unasked_and_shown_again_on_request
 
 def _supervisor(tmp_path: Path, heals: list, max_same: int = 3, url: str | None = None) -> Supervisor:
     night = Night.begin(str(tmp_path), "t", True)
+    workspace = SimpleNamespace(prepare=lambda: heals.append(1))
     return Supervisor(FaultPolicy(max_same=max_same, backoff_cap_s=0, model_wait_s=20), night,
-                      heal=lambda: heals.append(1), stopped=lambda: False, model_url=url)
+                      workspace=workspace, stopped=lambda: False, model_url=url)
 
 
 def _raise(exc: Exception) -> Exception:

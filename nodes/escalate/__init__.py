@@ -27,7 +27,7 @@ def escalate(state: RyxState, runtime: Runtime[Context]) -> dict:
     mem.put("tickets", ticket_id, ticket)
     if svc.ctx.supervisor_model:  # the supervisor's reading of the failures reaches later prompts
         mem.put("lessons", weakness["test_id"], {"text": ticket["draft"][:1000], "ticket": ticket_id})
-    mem.put("parked", weakness["test_id"], {"ticket": ticket_id})
+    mem.put("parked", weakness["test_id"], {"ticket": ticket_id, "skills": state.get("skills")})
     summary = f"escalated {weakness['test_id']} after {len(attempts)} failures: ticket {ticket_id}"
     if svc.ctx.interactive:
         note = interrupt({"kind": "escalation", "ticket": ticket_id, "question":

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from langgraph.runtime import Runtime
 
-from nodes.support import ask, guidance, load_prompt, render, services, target_repo_name
+from nodes.support import ask, guidance, load_prompt, render, research_index, services, skills, target_repo_name
 from ryx.repos import find_git_repos
-from skills.search import CodeIndex
 from state import Research, RyxState
 from state.context import Context
 
@@ -18,15 +17,9 @@ MAX_REPOS = 10
 def local_research(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     weakness = state["weakness"]
-    index = CodeIndex(Path(svc.ctx.db_path).with_name("research.sqlite"))
-    try:
-        index.update(target_repo_name(svc), svc.workspace.path)
-        for repo in _other_repos(svc):
-            index.update(repo.name, repo)
-        query = f"{weakness['test_id']} {weakness['failure']} {weakness['diagnosis']}"
-        hits = index.search(query, limit=8)
-    finally:
-        index.close()
+    repos = [(target_repo_name(svc), svc.workspace.path), *((r.name, r) for r in _other_repos(svc))]
+    query = f"{weakness['test_id']} {weakness['failure']} {weakness['diagnosis']}"
+    hits = skills(svc, state).search(research_index(svc), repos, query, 8)
     found = "\n\n".join(f"{h.cite()}\n{h.snippet}" for h in hits) or "(no matches)"
     plan = ask(svc, "reasoning", load_prompt(__file__, "system.md"),
                render(load_prompt(__file__, "user.md"), **weakness, found=found,

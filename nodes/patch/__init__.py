@@ -24,12 +24,13 @@ from nodes.support import (
     memory,
     render,
     services,
+    skills,
     target_repo_name,
 )
 from ryx.codectx import format_files, read_files, test_source
 from ryx.errors import RyxError
 from ryx.sandbox import module_names
-from skills.edit import EditError, apply_edits, parse_reply
+from ryx.skillset import SkillsBroken
 from state import Attempt, Candidate, RyxState
 from state.context import Context
 from state.policy import position
@@ -43,7 +44,7 @@ def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
     approach, attempt = position(attempts)
     reply, files = _ask_for_edit(svc, runtime, state)
     mem = memory(runtime, svc)
-    outcome = _apply(svc, reply, list(files), mem, weakness["test_id"])
+    outcome = _apply(svc, skills(svc, state), reply, list(files), mem, weakness["test_id"])
     if isinstance(outcome, str):
         svc.workspace.reset()
         refused = "r" + hashlib.sha256(reply.encode("utf-8", "replace")).hexdigest()[:15]
@@ -100,26 +101,28 @@ def _context_files(svc, state: RyxState, limit: int) -> dict[str, str]:
     return read_files(svc.workspace.path, paths, limit)
 
 
-def _apply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
+def _apply(svc, tools, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
     """(diff, paths, candidate id) of the applied reply, or the reason it was refused.
 
     Whatever a reply holds (NUL bytes, lone surrogates, paths no file system takes, a git
-    command that times out), it ends as a refusal with a reason, never as a crash."""
+    command that times out), it ends as a refusal with a reason, never as a crash. Skills
+    that crash are not the reply's fault: SkillsBroken goes up to the session."""
     try:
-        return _apply_reply(svc, reply, shown, mem, test_id)
-    except EditError as exc:
-        return f"the reply could not be used as an edit: {exc}"
+        return _apply_reply(svc, tools, reply, shown, mem, test_id)
+    except SkillsBroken:
+        raise
     except (ValueError, OSError, RyxError, GitCommandError) as exc:
         svc.workspace.check_present()  # a vanished worktree is the loop's fault, not the reply's
         return f"the reply could not be applied ({type(exc).__name__}: {str(exc)[:500]})"
 
 
-def _apply_reply(svc, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
+def _apply_reply(svc, tools, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
     ws = svc.workspace
     ws.prepare()
-    edits = parse_reply(reply, known_paths=shown)
-    result = apply_edits(ws.path, edits)
-    if not result.ok:
+    result = tools.edit(ws.path, reply, shown)
+    if result.edit_error:
+        return f"the reply could not be used as an edit: {result.edit_error}"
+    if result.errors:
         return "the edit did not apply: " + "\n".join(result.errors)
     snap = ws.snapshot()
     if not snap.paths:

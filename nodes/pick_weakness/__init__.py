@@ -9,9 +9,8 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from nodes.scoring import failure_output
-from nodes.support import ask, load_prompt, memory, render, services
+from nodes.support import ask, load_prompt, memory, render, services, skills
 from ryx.codectx import suspects, test_source
-from skills.heal import feedback_for_model, summarize_pytest_output
 from state import RyxState, Weakness
 from state.context import Context
 
@@ -20,7 +19,7 @@ def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     card = state["baseline"]
     mem = memory(runtime, svc)
-    parked = mem.all("parked")
+    parked = _still_parked(mem, state.get("skills"))
     choice = choose(card, set(parked) | set(mem.all("quarantine")), state.get("focus_category"))
     if choice is None:
         return {"outcome": {"kind": "idle", "summary": _idle_reason(card, parked), "commit": None}}
@@ -29,15 +28,26 @@ def pick_weakness(state: RyxState, runtime: Runtime[Context]) -> dict:
     file, source = test_source(root, test_id)
     with svc.meter.timing("benchmark"):
         output = failure_output(svc.workspace, svc.config.benchmark, test_id)
-    failures = summarize_pytest_output(output)
-    failure = feedback_for_model(failures) or output[-1500:]
+    text, files = skills(svc, state).feedback(output)
+    failure = text or output[-1500:]
     whole = (root / file).read_text(encoding="utf-8", errors="replace")
     weakness = Weakness(category=info["category"], test_id=test_id, points=info["points"],
                         test_file=file, test_source=source, failure=failure, diagnosis="",
-                        suspects=suspects(root, file, whole, [f.file for f in failures if f.file]))
+                        suspects=suspects(root, file, whole, files))
     weakness["diagnosis"] = ask(svc, "reasoning", load_prompt(__file__, "system.md"),
                                 render(load_prompt(__file__, "user.md"), **weakness)).strip()
     return {"weakness": weakness}
+
+
+def _still_parked(mem, skills_commit: str | None) -> dict:
+    """Parked tests, but those parked while other skills ran are worked on again: the skills
+    that failed nine times on them have changed since."""
+    parked = mem.all("parked")
+    for test_id, record in list(parked.items()):
+        if record.get("skills") != skills_commit:
+            mem.delete("parked", test_id)
+            del parked[test_id]
+    return parked
 
 
 def choose(card: dict, parked: set[str], focus: str | None) -> tuple[str, dict] | None:

@@ -1,20 +1,27 @@
 """route: start a cycle, or end it at once when a stop was requested.
 
-With a focus given (`--focus "make edits tolerate tabs"`), the intent model maps it to one of
-the benchmark's categories; without one, no model is called.
+Starting a cycle: ryx/improve catches up with the user's branch (ryx.follow), and, when Ryx
+works on itself, the skills this cycle runs are chosen: the head of ryx/improve, or what is
+left after skills that break the loop were reverted there (ryx.skillset). With a focus given
+(`--focus "make edits tolerate tabs"`), the intent model maps it to one of the benchmark's
+categories; without one, no model is called.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import asdict
 
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 from benchmark.integrity import benchmark_files
-from nodes.support import ask, load_prompt, memory, render, services
+from nodes.support import ask, load_prompt, memory, render, services, skills_cache
 from ryx.control import stop_requested
+from ryx.follow import follow
+from ryx.sandbox import Sandbox
+from ryx.skillset import choose_skills
 from state import RyxState
 from state.context import Context
 
@@ -25,9 +32,18 @@ def route(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     if stop_requested(svc.ctx.db_path):
         return {"outcome": {"kind": "stopped", "summary": "stop requested", "commit": None}}
+    mem = memory(runtime, svc)
+    followed = follow(svc.workspace)
+    if followed.merge:  # a commit Ryx made: `ryx approve` may carry it into the user's branch
+        mem.put("made", followed.merge, {"commit": followed.merge, "tree": followed.tree,
+                                         "why": followed.detail})
+    choice = choose_skills(svc.workspace, mem, skills_cache(svc), Sandbox(svc.config.benchmark.sandbox))
     update = {
         "cycle": state.get("cycle", 0) + 1,
         "cycle_started": time.time(),
+        "followed": asdict(followed) if followed.moved else None,
+        "skills": choice.commit,
+        "skills_reverted": list(choice.reverted),
         "weakness": None,
         "research": None,
         "candidate": None,
@@ -37,7 +53,7 @@ def route(state: RyxState, runtime: Runtime[Context]) -> dict:
     }
     focus = state.get("focus")
     if focus and not state.get("focus_category"):
-        categories = _known_categories(svc, state, memory(runtime, svc).history())
+        categories = _known_categories(svc, state, mem.history())
         update["focus_category"] = focus_category(svc, focus, categories) if categories else None
     return update
 
