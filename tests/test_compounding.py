@@ -52,7 +52,7 @@ def _clone(tmp_path: Path) -> Path:
     (target / "benchmark" / "probe").mkdir()
     (target / "benchmark" / "probe" / "test_probe.py").write_text(PROBE)
     (target / "skills" / "probe_target.py").write_text('"""A value the probe asks for."""\n\n\ndef value():\n    return 1\n')
-    git(target, "checkout", "-q", "-b", "main")
+    git(target, "checkout", "-q", "-B", "main")
     git(target, "add", "-A")
     git(target, "commit", "-qm", "probe benchmark")
     return target
