@@ -73,11 +73,13 @@ def _log(target: Path) -> list[str]:
 def test_the_second_cycle_runs_the_skill_the_first_one_landed(tmp_path):
     target = _clone(tmp_path)
     # Cycle 1 lands a change to skills/heal/feedback.py: GREETING, and feedback that starts
-    # with a marker. Cycle 2's only fitting reply needs that marker in its prompt: the failure
-    # text pick_weakness wrote with the skills of ryx/improve's head, not the loop's own.
+    # with a marker the code computes (its source holds it reversed, so reading the file into
+    # a prompt does not show it). Cycle 2's only fitting reply needs that marker in its prompt:
+    # the failure text pick_weakness wrote by running the skills of ryx/improve's head.
     new_feedback = _sr("skills/heal/feedback.py", FEEDBACK_DEF,
-                       f"{GREETING}{FEEDBACK_DEF}\n    return {MARKER!r} + \"\\n\" + _feedback(failures, limit_chars)\n\n\n"
-                       f"def _feedback(failures: Sequence[Failure], limit_chars: int) -> str:")
+                       f"{GREETING}{FEEDBACK_DEF}\n    return {MARKER[::-1]!r}[::-1] + \"\\n\" + "
+                       "_feedback(failures, limit_chars)\n\n\n"
+                       "def _feedback(failures: Sequence[Failure], limit_chars: int) -> str:")
     lines = [{"role": "coding", "match": "test_greeting", "times": 1, "content": new_feedback},
              {"role": "coding", "match": MARKER.replace("[", r"\[").replace("]", r"\]"), "content": FIX_SECOND}]
 
