@@ -28,7 +28,9 @@ def test_second():
     assert value() == 2
 '''
 FEEDBACK_DEF = "def feedback_for_model(failures: Sequence[Failure], *, limit_chars: int = 1500) -> str:"
-MARKER = "[[feedback written by the skill that landed in cycle 1]]"
+# The marker is held reversed everywhere a file could show it (this test, the skill's source):
+# only running the landed skill puts it the right way round into a prompt.
+MARKER = "]]1 elcyc ni dednal taht lliks eht yb nettirw kcabdeef[["[::-1]
 
 
 def _sr(path: str, search: str, replace: str) -> str:
