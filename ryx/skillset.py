@@ -32,9 +32,9 @@ CALL_TIMEOUT_S = 300.0
 class SkillsBroken(RyxError):
     """The skills of a commit crash or cannot be imported: they break the loop."""
 
-    def __init__(self, commit: str, reason: str) -> None:
+    def __init__(self, commit: str, reason: str, detail: str = "") -> None:
         super().__init__(f"the skills of {commit[:10]} break the loop: {reason}")
-        self.commit, self.reason = commit, reason
+        self.commit, self.reason, self.detail = commit, reason, detail
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,11 @@ class SnapshotSkills:
             result = None
         if not isinstance(result, dict):
             why = "timed out" if done.timed_out else f"exit {done.returncode}"
-            raise SkillsBroken(self.commit, f"`{op}` gave no result ({why}): {done.output[-1500:]}")
+            raise SkillsBroken(self.commit, f"`{op}` gave no result ({why})", done.output[-3000:])
         if "crash" in result:
-            raise SkillsBroken(self.commit, f"`{op}` raised: {str(result['crash'])[-1500:]}")
+            crash = str(result["crash"])
+            last = next((ln for ln in reversed(crash.splitlines()) if ln.strip()), "an exception")
+            raise SkillsBroken(self.commit, f"`{op}` raised {last.strip()}", crash[-3000:])
         return result
 
 
@@ -235,8 +237,7 @@ def _skills_commits(ws: Workspace, good: str | None, bad: str) -> list[str]:
 def _revert_one(ws: Workspace, mem: Memory, sha: str, reason: str) -> None:
     with SafeRepo(ws.path) as wt:
         wt.git.revert("--no-commit", sha)
-        first = reason.strip().splitlines()[-1][:200] if reason.strip() else "crashed"
-        wt.git.commit("--no-verify", "-q", "-m", f"ryx: revert {sha[:10]}: its skills break the loop\n\n{first}",
+        wt.git.commit("--no-verify", "-q", "-m", f"ryx: revert {sha[:10]}: its skills break the loop\n\n{reason}",
                       env=RYX_IDENTITY)
         commit = wt.head.commit
     mem.put("made", commit.hexsha, {"commit": commit.hexsha, "tree": commit.tree.hexsha,

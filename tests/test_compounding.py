@@ -82,7 +82,7 @@ def test_the_second_cycle_runs_the_skill_the_first_one_landed(tmp_path):
                        f"{GREETING}{FEEDBACK_DEF}\n    return {MARKER[::-1]!r}[::-1] + \"\\n\" + "
                        "_feedback(failures, limit_chars)\n\n\n"
                        "def _feedback(failures: Sequence[Failure], limit_chars: int) -> str:")
-    lines = [{"role": "coding", "match": "test_greeting", "times": 1, "content": new_feedback},
+    lines = [{"role": "coding", "match": "::test_greeting`", "times": 1, "content": new_feedback},
              {"role": "coding", "match": MARKER.replace("[", r"\[").replace("]", r"\]"), "content": FIX_SECOND}]
 
     result = _night(tmp_path, target, lines, cycles=2)
@@ -108,9 +108,9 @@ def test_a_landed_skill_that_breaks_the_loop_is_reverted_and_the_night_goes_on(t
         '__all__ = ["ApplyResult", "Edit", "EditError", "apply_edits", "parse_reply"]\n\n'
         'raise ImportError("this landed skill breaks the loop")')
     honest = _sr("skills/heal/feedback.py", FEEDBACK_DEF, GREETING + FEEDBACK_DEF)
-    lines = [{"role": "coding", "match": "test_greeting", "times": 1, "content": breaking},
-             {"role": "coding", "match": "test_greeting", "content": honest},
-             {"role": "coding", "match": "test_second", "content": FIX_SECOND}]
+    lines = [{"role": "coding", "match": "::test_greeting`", "times": 1, "content": breaking},
+             {"role": "coding", "match": "::test_greeting`", "content": honest},
+             {"role": "coding", "match": "::test_second`", "content": FIX_SECOND}]
 
     result = _night(tmp_path, target, lines, cycles=3)
 
@@ -139,9 +139,9 @@ def test_a_skill_that_crashes_mid_cycle_is_reverted_and_the_cycle_starts_again(t
                    "    return _feedback(failures, limit_chars)\n\n\n"
                    "def _feedback(failures: Sequence[Failure], limit_chars: int) -> str:")
     honest = _sr("skills/heal/feedback.py", FEEDBACK_DEF, GREETING + FEEDBACK_DEF)
-    lines = [{"role": "coding", "match": "test_greeting", "times": 1, "content": crashing},
-             {"role": "coding", "match": "test_greeting", "content": honest},
-             {"role": "coding", "match": "test_second", "content": FIX_SECOND}]
+    lines = [{"role": "coding", "match": "::test_greeting`", "times": 1, "content": crashing},
+             {"role": "coding", "match": "::test_greeting`", "content": honest},
+             {"role": "coding", "match": "::test_second`", "content": FIX_SECOND}]
 
     result = _night(tmp_path, target, lines, cycles=3)
 
