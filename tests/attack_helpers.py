@@ -159,7 +159,7 @@ def snapshot(fortress: Fortress) -> dict[str, object]:
         "ryx_dir": _planted(git_dir / "ryx"),
         "home": _files(fortress.home),
         "site_packages": _site_packages(),
-        "ryx_tree": git(RYX_ROOT, "status", "--porcelain", "--untracked-files=all"),
+        "ryx_tree": git(RYX_ROOT, "status", "--porcelain", "--untracked-files=no"),
         "harness": _files(RYX_ROOT / "benchmark"),
     }
 
