@@ -87,6 +87,9 @@ class Session:
         except KeyboardInterrupt:
             ending = "stopped"
             raise
+        except NightOver:
+            ending = "a fault that kept coming back"
+            raise
         finally:
             self._close_night(mem, db.path.parent, svc.meter.snapshot(), ending)
 

@@ -7,8 +7,9 @@ each one. The loop (`python -m graph.run --resume --cycles K`) runs again and ag
 every --kill-every-th run is SIGKILLed (process group) at a random moment; the next run resumes
 the checkpoint. Once the bugs are fixed the cycles go on idle until --cycles have run. Then it
 checks and prints: every bug fixed exactly once, no leftover worktree, lock, process or private
-copy, the checkpoint database's size (goal < 50 MB) and the loops' peak RSS early against late
-(flat: ratio near 1). Exit code 1 when a check fails.
+copy, the checkpoint database's size (goal < 50 MB), and memory: the loops' peak RSS in early
+runs against late ones, and, in one last long run of --long-run cycles, RSS at each cycle's
+start, the first quarter against the last (flat: ratios near 1). Exit code 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ class Soak:
     kills: int = 0
     cycles: int = 0
     peak_rss_kb: list[int] = field(default_factory=list)
+
+    def long_run(self, cycles: int) -> list[int]:
+        """One run of `cycles` cycles without a kill: its RSS as each cycle starts."""
+        args = [sys.executable, "-m", "graph.run", "--target", str(self.target), "--replay", str(self.replay),
+                "--db", str(self.db), "--offline", "--resume", "--cycles", str(cycles)]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env(),
+                                cwd=RYX_ROOT)
+        samples = []
+        for line in proc.stdout:
+            if re.match(r"cycle \d+", line):
+                samples.append(_rss_kb(proc.pid))
+                self.cycles += 1
+        proc.wait()
+        self.runs += 1
+        return [s for s in samples if s]
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTEST_"))}
@@ -148,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=200, help="cycles to run in all (at least)")
     parser.add_argument("--kill-every", type=int, default=3, help="SIGKILL every Nth run")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--long-run", type=int, default=60, help="cycles of the last run, RSS sampled each")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ryx-soak-") as tmp:
         root = Path(tmp)
@@ -156,18 +173,27 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         while soak.cycles < args.cycles:
             soak.one_run(kill=(soak.runs + 1) % args.kill_every == 0)
-        soak.one_run(kill=False)  # the last run finishes whatever the last kill interrupted
+        soak.one_run(kill=False)  # finishes whatever the last kill interrupted
+        samples = soak.long_run(args.long_run)
         results = checks(soak, args.bugs)
         elapsed = time.monotonic() - started
-    third = max(len(soak.peak_rss_kb) // 3, 1)
-    early, late = soak.peak_rss_kb[:third], soak.peak_rss_kb[-third:]
-    ratio = (sum(late) / len(late)) / (sum(early) / len(early))
+    runs_ratio, early, late = _early_late(soak.peak_rss_kb, 3)
+    long_ratio, first, last = _early_late(samples, 4)
     print(f"soak: {soak.cycles} cycles in {soak.runs} runs ({soak.kills} SIGKILLed), {elapsed:.0f} s")
     for text, ok in results:
         print(f"  {'ok  ' if ok else 'FAIL'} {text}")
-    print(f"  peak RSS of a run: early {sum(early) / len(early) / 1024:.0f} MB, late "
-          f"{sum(late) / len(late) / 1024:.0f} MB, late/early {ratio:.2f} (flat: near 1)")
-    return 0 if all(ok for _, ok in results) and ratio < 1.5 else 1
+    print(f"  peak RSS of a run: early runs {early:.0f} MB, late runs {late:.0f} MB, late/early "
+          f"{runs_ratio:.2f} (flat: near 1)")
+    print(f"  RSS in one run of {len(samples)} cycles: first quarter {first:.0f} MB, last quarter {last:.0f} MB, "
+          f"last/first {long_ratio:.2f} (flat: near 1)")
+    return 0 if all(ok for _, ok in results) and max(runs_ratio, long_ratio) < 1.5 else 1
+
+
+def _early_late(values: list[int], parts: int) -> tuple[float, float, float]:
+    """(late/early, early MB, late MB): the means of the first and the last 1/parts of values."""
+    n = max(len(values) // parts, 1)
+    early, late = sum(values[:n]) / n / 1024, sum(values[-n:]) / n / 1024
+    return late / early, early, late
 
 
 if __name__ == "__main__":

@@ -105,6 +105,25 @@ def test_fault_kinds_name_the_place_in_ryx(tmp_path):
     assert fault_kind(caught.value) == "WorkspaceLost at ryx/gitops.py:check_present"
 
 
+def test_the_same_fault_again_and_again_ends_the_night_with_exit_1_and_says_why(tmp_path):
+    target = make_target(tmp_path / "proj", {"calc.py": CALC, "benchmark/test_calc.py": BENCH,
+                                              "pyproject.toml": PYPROJECT,
+                                              "ryx.toml": "[loop]\nmax_faults = 2\nfault_backoff_s = 0\n"})
+    db = tmp_path / "db" / "ryx.sqlite"
+    db.parent.mkdir()
+    (db.parent / "research").write_text("a file where local research keeps its index folder\n")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, db, "--infinite"), tmp_path / "home")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the same fault happened 2 times in a row (FileExistsError at nodes/support.py:research_index" \
+        in result.stderr
+    assert result.stderr.count("ryx: fault in cycle 1: FileExistsError") == 2
+    assert any(ln.startswith("Night ") and "ended: a fault that kept coming back" in ln for ln in result.stdout.splitlines())
+    assert "(ended the night)" in result.stdout and (tmp_path / "db").glob("night-*.md")
+
+
 def _landed(target: Path) -> list[str]:
     return git(target, "log", "--format=%s", "main..ryx/improve").splitlines()
 
@@ -148,9 +167,10 @@ def test_night_two_prompts_carry_night_ones_failed_diffs_and_reasons(tmp_path):
     note = run_cli(["note", "benchmark/test_calc.py::test_add", "add must add", "--target", str(target),
                     "--db", str(db)], tmp_path / "home", module="graph.cli")
     assert note.returncode == 0, note.stderr
-    # Night 2's only coding reply fits a prompt that holds night 1's last diff and its reason.
-    fix_if_remembered = {"role": "coding", "match": r"return a \* b \+ 7778(.|\n)*no benchmark test gained",
-                         "content": FIX}
+    # Night 2's only coding reply fits a prompt that holds the supervisor's lesson from night 1,
+    # and night 1's last diff and its reason.
+    remembered = r"Lesson from earlier failures: Ryx does not see(.|\n)*return a \* b \+ 7778(.|\n)*no benchmark test gained"
+    fix_if_remembered = {"role": "coding", "match": remembered, "content": FIX}
     night2 = run_cli(improve_args(target, replay_file(tmp_path / "n2.jsonl", [fix_if_remembered, *reasoning_lines()]),
                                   db), tmp_path / "home")
     assert night2.returncode == 0, night2.stdout + night2.stderr
