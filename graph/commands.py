@@ -115,6 +115,10 @@ def approvals(args: argparse.Namespace) -> int:
         print(f"approvals: {len(records) or 'none'}")
         for record in records.values():
             print("  {id} {status} {kind}: {test_id} {before} -> {after} points".format(**record))
+            review = record.get("review")
+            if review:
+                flag = "FLAGGED " if review["flagged"] else ""
+                print(f"    review ({flag}{review.get('verdict') or 'no verdict'}): {review['text']}")
             if record["status"] in ("pending", "approved"):
                 _print_commits(pending_commits(mem, target, record["commit"]))
     return EXIT_OK

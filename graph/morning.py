@@ -80,6 +80,9 @@ def _landed(mem: Memory, night: Night) -> list[str]:
             lines.append(f"- `{record['commit'][:10]}` {record['test_id']}: {record['before']} -> "
                          f"{record['after']} points; approval `{record['id']}` {record['status']} "
                          f"({record['kind']}) (cycle {outcome['cycle']})")
+            review = record.get("review")
+            if review:
+                lines.append(f"  - review{' (FLAGGED)' if review['flagged'] else ''}: {review['text']}")
         else:
             lines.append(f"- cycle {outcome['cycle']}: {outcome['summary']}")
     return lines + ([""] if landed else [])

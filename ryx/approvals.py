@@ -29,7 +29,7 @@ class PendingCommit:
 
 
 def record_approval(mem: Memory, sha: str, paths: list[str], kind: str, test_id: str,
-                    before: int, after: int, *, auto: bool, tree: str = "") -> dict:
+                    before: int, after: int, *, auto: bool, tree: str = "", review: dict | None = None) -> dict:
     """Create the record once (idempotent: a resumed land finds it)."""
     key = sha[:10]
     existing = mem.get("approvals", key)
@@ -37,7 +37,8 @@ def record_approval(mem: Memory, sha: str, paths: list[str], kind: str, test_id:
         return existing
     record = {"id": key, "commit": sha, "tree": tree, "paths": paths, "kind": kind,
               "test_id": test_id, "before": before, "after": after,
-              "status": "approved" if auto else "pending"}
+              "status": "approved" if auto else "pending",
+              "review": review or {"text": "(not reviewed)", "flagged": True, "verdict": ""}}
     mem.put("approvals", key, record)
     return record
 

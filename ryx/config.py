@@ -50,6 +50,8 @@ class RyxConfig:
     max_diff_lines: int = 400
     context_files: int = 6
     faults: FaultPolicy = field(default_factory=lambda: FaultPolicy())
+    lint_rules: tuple[str, ...] = ("E9", "F821", "F401", "F841", "T201")  # [quality] lint; () = off
+    keep_docs: bool = True  # [quality] keep_docs: refuse candidates that drop docstrings/comments
 
 
 # The schema: table -> {key: expected type}. Used to reject unknown keys and wrong types.
@@ -62,6 +64,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "paths": {"protected": list, "safe": list},
     "models": {role: str for role in ROLES},
     "research": {"roots": list, "online": bool},
+    "quality": {"lint": list, "keep_docs": bool},
     "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int, "max_faults": int,
              "fault_backoff_s": (int, float), "model_wait_s": (int, float)},
 }
@@ -134,6 +137,7 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
     paths = raw.get("paths", {})
     research = raw.get("research", {})
     loop = raw.get("loop", {})
+    quality = raw.get("quality", {})
     if "paths" in bench_raw:
         bench_raw["paths"] = _strings(bench_raw["paths"], "benchmark.paths", source)
     if "python" in bench_raw and (root / bench_raw["python"]).is_file():
@@ -157,6 +161,8 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         context_files=loop.get("context_files", 6),
         faults=FaultPolicy(max_same=loop.get("max_faults", 5), backoff_cap_s=loop.get("fault_backoff_s", 60),
                            model_wait_s=loop.get("model_wait_s", 1800)),
+        lint_rules=_strings(quality.get("lint", list(RyxConfig.lint_rules)), "quality.lint", source),
+        keep_docs=quality.get("keep_docs", True),
     )
 
 

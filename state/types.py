@@ -43,6 +43,7 @@ class Candidate(TypedDict):
     paths: list[str]
     summary: str
     tree: NotRequired[str]  # the git tree verify scored (set once accepted)
+    dropped: NotRequired[list[str]]  # parts of the reply that earned nothing and were left out
 
 
 class Attempt(TypedDict):

@@ -74,7 +74,7 @@ def test_nine_failures_escalate_in_policy_order(tmp_path):
     order = [line.split("(")[1].split(")")[0] for line in result.stdout.splitlines()
              if line.strip().startswith("approach") and "source(s)" in line]
     assert order == ["local", "online", "rethink"]
-    assert result.stdout.count(": failed: rejected: 2 -> 2 points") == 9
+    assert result.stdout.count(": failed: rejected: no benchmark test gained: benchmark/test_calc.py::test_add is still failed (quick check") == 9
     assert "escalated benchmark/test_calc.py::test_add after 9 failures" in result.stdout
     assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
     status = run_cli(["status", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
