@@ -170,7 +170,7 @@ def test_nothing_outside_the_copy_is_reached(tmp_path, attack: Attack) -> None:
         before = snapshot(fortress)
         result = fortress.attack(exfil(fortress.fill(attack.code)))
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "attempt 1/3: failed: rejected: 2 -> 2 points, no benchmark test gained" in result.stdout
+        assert "attempt 1/3: failed: rejected: no benchmark test gained" in result.stdout
         assert_only_the_honest_fix_landed(fortress)
         assert_contained(fortress, before, result)
         stored = b"".join(p.read_bytes() for p in fortress.db.parent.glob(fortress.db.name + "*"))

@@ -79,8 +79,8 @@ def test_the_second_cycle_runs_the_skill_the_first_one_landed(tmp_path):
     # a prompt does not show it). Cycle 2's only fitting reply needs that marker in its prompt:
     # the failure text pick_weakness wrote by running the skills of ryx/improve's head.
     new_feedback = _sr("skills/heal/feedback.py", FEEDBACK_DEF,
-                       f"{GREETING}{FEEDBACK_DEF}\n    return {MARKER[::-1]!r}[::-1] + \"\\n\" + "
-                       "_feedback(failures, limit_chars)\n\n\n"
+                       f"{GREETING}{FEEDBACK_DEF}\n    \"\"\"The feedback, under a line that says which skill wrote it.\"\"\"\n"
+                       f"    return {MARKER[::-1]!r}[::-1] + \"\\n\" + _feedback(failures, limit_chars)\n\n\n"
                        "def _feedback(failures: Sequence[Failure], limit_chars: int) -> str:")
     lines = [{"role": "coding", "match": "::test_greeting`", "times": 1, "content": new_feedback},
              {"role": "coding", "match": MARKER.replace("[", r"\[").replace("]", r"\]"), "content": FIX_SECOND}]
@@ -134,7 +134,8 @@ def test_a_skill_that_crashes_mid_cycle_is_reverted_and_the_cycle_starts_again(t
     target = _clone(tmp_path)
     # Passes the ping (short outputs) and crashes on the loop's real, longer test output.
     crashing = _sr("skills/heal/feedback.py", FEEDBACK_DEF,
-                   f"{GREETING}{FEEDBACK_DEF}\n    if sum(len(f.excerpt) for f in failures) > 80:\n"
+                   f"{GREETING}{FEEDBACK_DEF}\n    \"\"\"The feedback, for short outputs only.\"\"\"\n"
+                   "    if sum(len(f.excerpt) for f in failures) > 80:\n"
                    "        raise RuntimeError(\"this landed skill crashes on real output\")\n"
                    "    return _feedback(failures, limit_chars)\n\n\n"
                    "def _feedback(failures: Sequence[Failure], limit_chars: int) -> str:")

@@ -33,7 +33,7 @@ def test_a_fix_through_ollama_lands_and_models_are_unloaded_after(tmp_path):
     assert "models: Ollama at" in result.stdout
     assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "1"
     assert [c["model"] for c in chats][:2] == [REASONER, REASONER]
-    assert chats[-1]["model"] == CODER
+    assert chats[-2]["model"] == CODER and chats[-1]["model"] == REASONER  # the patch, then its review
     assert all(c["options"]["num_ctx"] == 8192 for c in chats)
     assert loaded_after == set()
 
