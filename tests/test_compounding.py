@@ -102,11 +102,12 @@ def test_the_second_cycle_runs_the_skill_the_first_one_landed(tmp_path):
 @pytest.mark.slow
 def test_a_landed_skill_that_breaks_the_loop_is_reverted_and_the_night_goes_on(tmp_path):
     target = _clone(tmp_path)
-    # Lands (the probe never imports skills.edit), then every later cycle's ping fails on it.
-    breaking = _sr("skills/heal/feedback.py", FEEDBACK_DEF, GREETING + FEEDBACK_DEF) + _sr(
-        "skills/edit/__init__.py", '__all__ = ["ApplyResult", "Edit", "EditError", "apply_edits", "parse_reply"]',
-        '__all__ = ["ApplyResult", "Edit", "EditError", "apply_edits", "parse_reply"]\n\n'
-        'raise ImportError("this landed skill breaks the loop")')
+    # Lands (the probe imports skills.heal alone, so the import succeeds there), while the
+    # loop's ping, which imports skills.edit first, fails on it from then on. One hunk with
+    # the gain: cutting the candidate down cannot separate the two.
+    breaking = _sr("skills/heal/feedback.py", FEEDBACK_DEF,
+                   GREETING + "import sys as _sys\n\nif \"skills.edit\" in _sys.modules:\n"
+                   "    raise ImportError(\"this landed skill breaks the loop\")\n\n\n" + FEEDBACK_DEF)
     honest = _sr("skills/heal/feedback.py", FEEDBACK_DEF, GREETING + FEEDBACK_DEF)
     lines = [{"role": "coding", "match": "::test_greeting`", "times": 1, "content": breaking},
              {"role": "coding", "match": "::test_greeting`", "content": honest},
@@ -120,7 +121,7 @@ def test_a_landed_skill_that_breaks_the_loop_is_reverted_and_the_night_goes_on(t
     assert log[1].startswith("ryx: revert ") and log[1].endswith("its skills break the loop")
     assert log[2:] == ["ryx: benchmark/probe/test_probe.py::test_greeting passes (0 -> 1 points)",
                        "ryx: benchmark/probe/test_probe.py::test_second passes (1 -> 2 points)"]
-    assert "raise ImportError" not in git(target, "show", "ryx/improve:skills/edit/__init__.py")
+    assert "raise ImportError" not in git(target, "show", "ryx/improve:skills/heal/feedback.py")
     assert "skills broke the loop: reverted" in result.stdout
     report = next(ln for ln in result.stdout.splitlines() if ln.startswith("  report: "))[len("  report: "):]
     assert "SkillsBroken" in Path(report).read_text()
