@@ -3,6 +3,8 @@ and an interactive run asks its questions through LangGraph interrupts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command
@@ -117,11 +119,17 @@ def test_answer():
 '''
 
 
-def _data_target(tmp_path):
+REVIEW_OK = "It writes the answer the test reads into data/answer.txt; nothing else.\nVERDICT: OK"
+REVIEW_FLAG = "It hard-codes the value the test expects instead of computing it.\nVERDICT: SUSPICIOUS"
+
+
+def _data_target(tmp_path, review: str = REVIEW_OK):
     target = make_target(tmp_path / "proj", {"data/answer.txt": "41\n", "benchmark/test_data.py": DATA_BENCH,
                                               "pyproject.toml": "[tool.pytest.ini_options]\nmarkers = ['points(n, category): p']\n"})
     fix = sr("data/answer.txt", "41", "42")
-    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": fix}, *reasoning_lines()])
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": fix},
+                                                {"role": "reasoning", "match": "VERDICT", "content": review},
+                                                *reasoning_lines()])
     return target, replay
 
 
@@ -131,6 +139,21 @@ def test_auto_merges_a_change_to_safe_paths_only(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
     assert "(merged)" in result.stdout
     assert (target / "data/answer.txt").read_text() == "42\n"
+
+
+def test_a_change_its_review_flags_is_never_auto_merged_and_approvals_shows_the_review(tmp_path):
+    target, replay = _data_target(tmp_path, review=REVIEW_FLAG)
+    db = tmp_path / "db.sqlite"
+    result = run_cli(improve_args(target, replay, db, "--auto"), tmp_path / "home")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "(pending, review flags it)" in result.stdout
+    assert (target / "data/answer.txt").read_text() == "41\n"
+    listing = run_cli(["approvals", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
+    assert "review (FLAGGED VERDICT: SUSPICIOUS): It hard-codes the value the test expects" in listing.stdout
+    report = run_cli(["report", "--night", "latest", "--target", str(target), "--db", str(db)], tmp_path / "home",
+                     module="graph.cli")
+    written = Path(report.stdout.strip().splitlines()[-1].split(": ", 1)[1])
+    assert "review (FLAGGED): It hard-codes the value" in written.read_text()
 
 
 def test_without_auto_a_safe_change_still_waits_for_approval(tmp_path):

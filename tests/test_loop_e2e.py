@@ -163,25 +163,25 @@ def test_flaky():
 '''
 
 
-def test_a_flaky_gain_is_detected_quarantined_and_never_lands(tmp_path):
+def test_a_flaky_gain_is_detected_quarantined_and_never_counts(tmp_path):
     # The counter that makes the test flip lives outside the tree, where only an unsandboxed
     # run can keep it between runs: this test is also the --no-sandbox run end to end.
     bench = BENCH + FLAKY_TEST.format(counter=str(tmp_path / "flaky-runs"))
     target = make_target(tmp_path / "proj", {"calc.py": CALC, "benchmark/test_calc.py": bench,
                                               "pyproject.toml": PYPROJECT})
-    harmless = sr("calc.py", "def mul(a, b):", "def mul(a, b):  # multiply")
-    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": harmless}, *reasoning_lines()])
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
     db = tmp_path / "db.sqlite"
 
     result = run_cli(improve_args(target, replay, db, "--no-sandbox"), tmp_path / "home")
 
     assert result.returncode == 0, result.stderr + result.stdout
     assert "WARNING: UNSANDBOXED (--no-sandbox)" in result.stdout
+    # the full run sees test_flaky pass (3 points more), its re-run sees it fail: quarantined,
+    # and only test_add's honest 2 points count
     assert "quarantined as flaky: benchmark/test_calc.py::test_flaky" in result.stdout
-    assert "improved" not in result.stdout
+    assert "landed" in result.stdout and "on ryx/improve: 2 -> 4 points" in result.stdout
     assert result.stdout.strip().splitlines()[-1].endswith("UNSANDBOXED (--no-sandbox): candidate code ran as you, "
                                                            "without isolation.")
-    assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "0"
     status = run_cli(["status", "--target", str(target), "--db", str(db)], tmp_path / "home", module="graph.cli")
     assert "quarantined (flaky): 1" in status.stdout and "test_flaky" in status.stdout
     assert "1 cycle(s), UNSANDBOXED (--no-sandbox)" in status.stdout

@@ -18,7 +18,8 @@ from benchmark.scorecard import Scorecard
 from ryx.benchspec import BenchSpec
 from ryx.gitops import Workspace
 
-NEAR_SHARE = 0.25  # at most this share of the benchmark's tests runs in a quick check
+NEAR_SHARE = 0.25  # at most this share of the benchmark's tests runs in a quick check...
+NEAR_FEW = 8  # ...or this many, whichever is more
 REDUCE_BUDGET = 16  # quick checks the reduction may ask at most
 
 
@@ -37,7 +38,7 @@ def near_tests(before: Scorecard, root: Path, changed: list[str], weakness: str)
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(modules))) + r")\b") if modules else None
     naming = {f for f in files if pattern and _reads(root / f, pattern)}
     near = [tid for tid in before.tests if tid.split("::", 1)[0] in naming and tid != weakness]
-    if len(near) > NEAR_SHARE * max(len(before.tests), 1):
+    if len(near) > max(NEAR_SHARE * len(before.tests), NEAR_FEW):
         near = []
     return [weakness, *near]
 
