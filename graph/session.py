@@ -95,7 +95,7 @@ class Session:
 
     def _night(self, graph, config: dict, ctx: Context, mem: Memory, db, supervisor) -> tuple[int, str]:
         """Cycles until done, idle-waiting under --infinite; (exit code, why the night ended)."""
-        done = 0
+        done, workspace, self.ctx = 0, supervisor.workspace, ctx
         while self.args.infinite or done < self.args.cycles:
             try:
                 outcome = self._one_cycle(graph, config, ctx)
@@ -105,9 +105,11 @@ class Session:
             except Exception as exc:
                 if not self.args.infinite:
                     raise
+                self._absorb_healed(workspace)
                 supervisor.survive(exc, self.night.cycle)
                 continue
             supervisor.cycle_done()
+            self._absorb_healed(workspace)
             remember_good(mem, graph.get_state(config).values.get("skills"))
             self._after_cycle(graph, config, ctx, mem, db)
             done += 1
@@ -116,6 +118,14 @@ class Session:
             if outcome and outcome["kind"] == "stopped" or control.stop_requested(ctx.db_path):
                 return EXIT_STOPPED, "stopped on request"
         return EXIT_OK, f"{done} cycle(s) done" if not self.args.infinite else "stopped"
+
+    def _absorb_healed(self, workspace: Workspace) -> None:
+        """What the loop's workspaces repaired on their own goes into the night's account."""
+        from nodes.support import services_for
+
+        for ws in (workspace, services_for(self.ctx).workspace):
+            for line in ws.take_healed():
+                self.night.fault(self.night.cycle, "WorktreeMissing", line, "recreated, the cycle went on")
 
     def _skills_broke(self, broken: SkillsBroken, mem: Memory, supervisor: Supervisor) -> None:
         """Skills landed on ryx/improve crashed mid-cycle: revert them there, start the cycle

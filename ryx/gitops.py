@@ -78,6 +78,7 @@ class Workspace:
         if not self.git_dir.is_absolute():
             self.git_dir = (self.root / self.git_dir).resolve()
         self.path = self.git_dir / "ryx" / "worktree"
+        self.healed: list[str] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
     @contextmanager
@@ -106,7 +107,11 @@ class Workspace:
         return self.head()
 
     def ensure(self) -> None:
-        """The branch and the worktree exist (after a crash or a clean exit alike)."""
+        """The branch and the worktree exist (after a crash or a clean exit alike). A worktree
+        that git still lists but whose folder is gone was removed from outside: it is
+        recreated, and the event kept for the night's account (`take_healed`)."""
+        if self.path.parent.is_dir() and not self.path.exists() and self._listed():
+            self.healed.append(f"the worktree {self.path} was removed from outside; recreated from {IMPROVE_BRANCH}")
         self.clean_leftovers()
         with SafeRepo(self.root) as repo:
             if IMPROVE_BRANCH not in [h.name for h in repo.heads]:
@@ -137,6 +142,16 @@ class Workspace:
         self.base_file.parent.mkdir(parents=True, exist_ok=True)
         self.base_file.write_text(name + "\n", encoding="utf-8")
         return name
+
+    def take_healed(self) -> list[str]:
+        """What ensure() repaired since the last call."""
+        taken, self.healed = self.healed, []
+        return taken
+
+    def _listed(self) -> bool:
+        with SafeRepo(self.root) as repo:
+            listing = repo.git.worktree("list", "--porcelain")
+        return any(line == f"worktree {self.path}" for line in listing.splitlines())
 
     def check_present(self) -> None:
         """WorkspaceLost when the worktree is gone: what failed was the loop's ground, not a candidate."""

@@ -154,12 +154,12 @@ FLAKY_TEST = '''
 
 @pytest.mark.points(3, category="math")
 def test_flaky():
-    """Fails, then passes, then fails...: its outcome flips with every run."""
+    """Fails, fails, passes, fails...: its outcome flips with the runs."""
     from pathlib import Path
     counter = Path({counter!r})
     runs = int(counter.read_text()) + 1 if counter.exists() else 1
     counter.write_text(str(runs))
-    assert runs % 2 == 0
+    assert runs % 3 == 0  # the baseline and the quick check see it fail, the full run pass
 '''
 
 

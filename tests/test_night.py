@@ -277,6 +277,7 @@ def test_an_infinite_night_survives_faults_from_outside_and_lands_each_fix_once(
     assert any(s.startswith("ryx: follow main") for s in _landed(target))
     assert git(target, "show", "ryx/improve:USER.md") == "the user keeps working\n"
     report = Path(next(ln for ln in driver.lines if ln.startswith("  report: "))[len("  report: "):].strip()).read_text()
-    assert report.count("WorkspaceLost") == 2 and "waited" in report and "for the model server" in report
+    assert report.count("WorkspaceLost") + report.count("WorktreeMissing") == 2, report
+    assert "waited" in report and "for the model server" in report
     assert "## ryx/improve followed your branch" in report
     assert not (target / ".git" / "ryx" / "worktree").exists()
