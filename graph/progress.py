@@ -52,13 +52,15 @@ def _cycle_start(update: dict[str, Any]) -> str:
 
 def _attempt_line(node: str, update: dict[str, Any]) -> str:
     cand = update.get("candidate")
-    if cand:
-        return (f"  approach {cand['approach']}/{_APPROACHES}, attempt {cand['attempt']}/{TRIES_PER_APPROACH}: "
-                f"patch applied ({cand['summary']})")
-    a = update["attempts"][-1]
+    a = cand or update["attempts"][-1]
     where = f"  approach {a['approach']}/{_APPROACHES}, attempt {a['attempt']}/{TRIES_PER_APPROACH}"
+    batch = f"{where}: {a['batch']}\n" if node == "patch" and a.get("batch") else ""
+    if cand:
+        others = len(cand.get("alternates") or [])
+        more = f", {others} more survivor(s) in reserve" if others else ""
+        return f"{batch}{where}: patch applied ({cand['summary']}{more})"
     if node == "patch":
-        return f"{where}: refused - {_first_line(a['reason'])}"
+        return f"{batch}{where}: refused - {_first_line(a['reason'])}"
     verdict = "improved" if a["status"] == "improved" else "failed"
     return f"{where}: {verdict}: {_first_line(a['reason'])}"
 

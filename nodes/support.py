@@ -15,7 +15,7 @@ from ryx.config import RyxConfig, load_config
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 from ryx.meter import Meter
-from ryx.models import ModelPool, ModelSettings
+from ryx.models import ModelPool, ModelSettings, varied
 from ryx.sandbox import Sandbox
 from ryx.skillset import LocalSkills, SnapshotSkills, snapshot_skills
 from state.context import Context
@@ -111,15 +111,15 @@ def render(template: str, **values: Any) -> str:
     return template.format(**{**POLICY_NUMBERS, **values})
 
 
-def ask(svc: Services, role: str, system: str, user: str, temperature: float | None = None) -> str:
-    """One call of the role's model (at another sampling temperature if given); the reply text."""
+def ask(svc: Services, role: str, system: str, user: str, temperature: float | None = None,
+        seed: int | None = None, grammar: str | None = None) -> str:
+    """One call of the role's model; the reply text. A temperature and a seed vary the sample
+    where the model takes them; a GBNF grammar constrains the reply where the runtime can."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
     with svc.pool.meter.timing("model"):
-        model = svc.pool.for_role(role)
-        if temperature is not None and "temperature" in type(model).model_fields:
-            model = model.model_copy(update={"temperature": temperature})
-        reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)])
+        model, kwargs = varied(svc.pool.for_role(role), temperature, seed, grammar)
+        reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)], kwargs)
     content = reply.content
     if isinstance(content, list):
         content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)
@@ -164,7 +164,7 @@ def format_attempts(attempts: list, detail: bool = False) -> str:
     )
 
 
-def _invoke_with_retries(model, messages: list):
+def _invoke_with_retries(model, messages: list, kwargs: dict[str, Any] | None = None):
     """A model server that drops a connection or times out once does not end a night's run."""
     import httpx
     from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -172,4 +172,4 @@ def _invoke_with_retries(model, messages: list):
     transient = (ConnectionError, TimeoutError, httpx.TransportError)
     call = retry(retry=retry_if_exception_type(transient), stop=stop_after_attempt(MODEL_ATTEMPTS),
                  wait=wait_exponential(multiplier=1, max=10), reraise=True)(model.invoke)
-    return call(messages)
+    return call(messages, **(kwargs or {}))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_FILE_CHARS = 12_000
@@ -131,3 +133,72 @@ def read_files(root: Path, paths: list[str], limit: int) -> dict[str, str]:
 
 def format_files(files: dict[str, str]) -> str:
     return "\n\n".join(f"{path}\n```\n{text.rstrip()}\n```" for path, text in files.items()) or "(none)"
+
+
+@dataclass(frozen=True)
+class FunctionSpan:
+    """One function of a target file: where it is and how its body is indented."""
+
+    path: str
+    name: str
+    start: int  # the `def` line, 1-based (decorators stay outside the span)
+    end: int  # its last line
+    header: str  # the `def` line(s) up to the body, newline-terminated
+    indent: str  # the body's indentation
+    source: str  # the text from the `def` line to its last line, newline-terminated
+
+
+_FRAME = re.compile(r"^(\S+\.py):(\d+): in (\w+)", re.MULTILINE)
+_WHERE = re.compile(r"where .*?= (?:[\w.]+\.)?(\w+)\(")
+
+
+def function_under_test(root: Path, paths: list[str], test_src: str, failure: str) -> FunctionSpan | None:
+    """The target function a failing test exercises: the innermost traceback frame in a target
+    file, else the first function named in the assertion's `where` lines, else the first the
+    test calls; None when none of them is defined in `paths`."""
+    spans = [s for path in paths if path.endswith(".py") for s in _functions(root, path)]
+    for file, line, _ in reversed(_FRAME.findall(failure)):
+        inner = [s for s in spans if file.endswith(s.path) and s.start <= int(line) <= s.end]
+        if inner:
+            return max(inner, key=lambda s: s.start)
+    for name in [*_WHERE.findall(failure), *_calls_in_order(test_src)]:
+        found = next((s for s in spans if s.name == name), None)
+        if found:
+            return found
+    return None
+
+
+def _functions(root: Path, path: str) -> list[FunctionSpan]:
+    file = root / path
+    try:
+        text = file.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return []
+    lines = text.splitlines(keepends=True)
+    spans = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.body[0].lineno == node.lineno:
+            continue
+        first_body = node.body[0].lineno - 1
+        body_line = lines[first_body]
+        spans.append(FunctionSpan(
+            path=path, name=node.name, start=node.lineno, end=node.end_lineno or node.lineno,
+            header=_newline("".join(lines[node.lineno - 1:first_body])),
+            indent=body_line[: len(body_line) - len(body_line.lstrip())],
+            source=_newline("".join(lines[node.lineno - 1:node.end_lineno]))))
+    return spans
+
+
+def _newline(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _calls_in_order(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    names = [c.func.id if isinstance(c.func, ast.Name) else getattr(c.func, "attr", "") for c in calls]
+    return [n for n in dict.fromkeys(names) if n]

@@ -13,7 +13,7 @@ from typing import Any
 from ryx.benchspec import BenchSpec
 from ryx.errors import ConfigError
 
-EDIT_FORMATS = ("auto", "search_replace", "whole_file")
+EDIT_FORMATS = ("auto", "search_replace", "whole_file", "whole_function")
 ROLES = ("intent", "reasoning", "coding", "supervisor")
 
 # Paths that can change what the benchmark collects or how it scores (DESIGN: protected).
@@ -52,6 +52,15 @@ class RyxConfig:
     faults: FaultPolicy = field(default_factory=lambda: FaultPolicy())
     lint_rules: tuple[str, ...] = ("E9", "F821", "F401", "F841", "T201")  # [quality] lint; () = off
     keep_docs: bool = True  # [quality] keep_docs: refuse candidates that drop docstrings/comments
+    samples: int | dict[str, int] | None = None  # [models] samples: per attempt, or {model: n}
+
+    def samples_for(self, spec: str, default: int) -> int:
+        """Candidates an attempt draws from the model `spec` (`ollama:NAME` or its bare NAME)."""
+        if isinstance(self.samples, int):
+            return self.samples
+        table = self.samples or {}
+        bare = spec.partition(":")[2]
+        return table.get(spec, table.get(bare, default))
 
 
 # The schema: table -> {key: expected type}. Used to reject unknown keys and wrong types.
@@ -62,7 +71,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "plugin_autoload": bool,
     },
     "paths": {"protected": list, "safe": list},
-    "models": {role: str for role in ROLES},
+    "models": {**{role: str for role in ROLES}, "samples": (int, dict)},
     "research": {"roots": list, "online": bool},
     "quality": {"lint": list, "keep_docs": bool},
     "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int, "max_faults": int,
@@ -153,7 +162,7 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         benchmark=bench,
         protected=bench.protected,
         safe=_strings(paths.get("safe", list(DEFAULT_SAFE)), "paths.safe", source),
-        models=dict(raw.get("models", {})),
+        models={k: v for k, v in raw.get("models", {}).items() if k in ROLES},
         research_roots=tuple((root / Path(r).expanduser()).resolve() for r in roots),
         online=research.get("online", True),
         edit_format=loop.get("edit_format", "auto"),
@@ -163,7 +172,17 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
                            model_wait_s=loop.get("model_wait_s", 1800)),
         lint_rules=_strings(quality.get("lint", list(RyxConfig.lint_rules)), "quality.lint", source),
         keep_docs=quality.get("keep_docs", True),
+        samples=_samples(raw.get("models", {}).get("samples"), source),
     )
+
+
+def _samples(value: int | dict[str, Any] | None, source: str) -> int | dict[str, int] | None:
+    """`samples = 4`, or `[models.samples]` with a count per model name; each 1..32."""
+    counts = value.values() if isinstance(value, dict) else [] if value is None else [value]
+    for count in counts:
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 32:
+            raise ConfigError(f"{source}: `models.samples` takes whole numbers from 1 to 32, got {count!r}.")
+    return value
 
 
 def _check_values(bench: BenchSpec, loop: dict[str, Any], source: str) -> None:

@@ -180,3 +180,26 @@ def free(model: Any) -> None:
         client.close()
     if client is not None:
         model.client = None
+
+
+def is_llamacpp(model: Any) -> bool:
+    """Whether `model` is a chat model this module built (llama.cpp underneath)."""
+    return type(model).__name__ == "FittedChatLlamaCpp"
+
+
+def sampling_kwargs(seed: int | None, grammar: str | None) -> dict[str, Any]:
+    """Per-call arguments llama.cpp takes: a sampling seed, and a GBNF grammar the reply must
+    follow (so a small model cannot miss the format)."""
+    kwargs: dict[str, Any] = {}
+    if seed is not None:
+        kwargs["seed"] = seed
+    if grammar:
+        kwargs["grammar"] = _grammar(grammar)
+    return kwargs
+
+
+@lru_cache(maxsize=16)
+def _grammar(text: str) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)

@@ -7,6 +7,7 @@ module (and `python -m graph.run --help`) stays fast.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from ryx.replay import ReplayScript
 
 __all__ = [
-    "DEFAULT_OLLAMA", "PROVIDERS", "ROLES", "ModelPool", "ModelSettings", "ModelSpecs",
+    "DEFAULT_OLLAMA", "PROVIDERS", "ROLES", "ModelPool", "ModelSettings", "ModelSpecs", "default_samples", "varied",
     "check_available", "describe_choice", "resolve_specs", "split_spec", "unload_ollama_models",
 ]
 
@@ -284,3 +285,39 @@ class ModelPool:
                     del self._models[("", spec)]
                     names.append(f"{embedded.label(name)} (embedded)")
             return names
+
+
+SAMPLES_EMBEDDED = 8  # a tiny model is cheap per sample and right only now and then
+SAMPLES_BY_SIZE = ((4.0, 4), (16.0, 2))  # (at most this many billion parameters, samples)
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)b\b", re.IGNORECASE)
+
+
+def default_samples(spec: str) -> int:
+    """Candidates one attempt draws from this model: many from the embedded one, one or two
+    from a 14B, one from a model of unknown size or a replay script."""
+    provider, name = split_spec(spec)
+    if provider == "embedded":
+        return SAMPLES_EMBEDDED
+    if provider != "ollama":
+        return 1
+    size = _SIZE.search(name.rpartition(":")[2] or name) or _SIZE.search(name)
+    if size is None:
+        return 1
+    return next((k for most, k in SAMPLES_BY_SIZE if float(size.group(1)) <= most), 1)
+
+
+def varied(model: BaseChatModel, temperature: float | None, seed: int | None,
+           grammar: str | None = None) -> tuple[BaseChatModel, dict[str, Any]]:
+    """The model set for one sample, and the per-call arguments: llama.cpp takes the seed and a
+    grammar per call, Ollama the seed as a field; a replay script ignores both."""
+    update: dict[str, Any] = {}
+    fields = type(model).model_fields
+    if temperature is not None and "temperature" in fields:
+        update["temperature"] = temperature
+    if embedded.is_llamacpp(model):
+        kwargs = embedded.sampling_kwargs(seed, grammar)
+    else:
+        kwargs = {}
+        if seed is not None and "seed" in fields:
+            update["seed"] = seed
+    return (model.model_copy(update=update) if update else model), kwargs

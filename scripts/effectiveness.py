@@ -58,6 +58,7 @@ FUNCTIONS = [
     ("concat", "a, b", "return a + b", "return b + a", "concat('x', 'y')", "xy"),
 ]
 ENDINGS = {
+    "no sample passed the quick check": ("none of the",),
     "no edit found": ("could not be used as an edit",),
     "edit did not apply": ("the edit did not apply", "could not be applied", "changed nothing"),
     "identical to a failed patch": ("identical to a patch",),
@@ -77,9 +78,10 @@ class Result:
     model_s: float
     endings: dict[str, int] = field(default_factory=dict)
     samples: int = 0
+    sample_endings: dict[str, int] = field(default_factory=dict)
 
 
-def make_target(root: Path, index: int, rng: random.Random) -> tuple[Path, str]:
+def make_target(root: Path, index: int, rng: random.Random, samples: int | None = None) -> tuple[Path, str]:
     """A git repo: mod.py with three functions (one broken) and a points test for each."""
     picked = rng.sample(FUNCTIONS, 3)
     broken = picked[index % 3]
@@ -92,7 +94,10 @@ def make_target(root: Path, index: int, rng: random.Random) -> tuple[Path, str]:
     (root / "mod.py").write_text(body.rstrip() + "\n")
     (root / "benchmark").mkdir()
     (root / "benchmark" / "test_mod.py").write_text(tests)
-    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\nmarkers = ["points(n, category): p"]\n')
+    config = '[tool.pytest.ini_options]\nmarkers = ["points(n, category): p"]\n'
+    if samples:
+        config += f"\n[tool.ryx.models]\nsamples = {samples}\n"
+    (root / "pyproject.toml").write_text(config)
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
                  ["-c", "user.name=e", "-c", "user.email=e@e", "commit", "-qm", "bug"]):
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
@@ -129,24 +134,24 @@ def run_one(workdir: Path, target: Path, provider: list[str]) -> tuple[str, floa
     return out.stdout, float(night["seconds"]["model"])
 
 
-def read_endings(stdout: str) -> tuple[Counter, int, int]:
-    """(how attempts and samples ended, attempts, samples) from the loop's own lines."""
-    endings, attempts, samples = Counter(), 0, 0
+def read_endings(stdout: str) -> tuple[Counter, Counter, int, int]:
+    """(how attempts ended, how samples ended, attempts, samples) from the loop's own lines."""
+    endings, sample_endings, attempts = Counter(), Counter(), 0
     for line in stdout.splitlines():
-        batch = re.search(r"attempt \d/\d: (\d+) samples?: (.*)", line)
+        batch = re.search(r"attempt \d/\d: \d+ samples?: (.*)", line)
         if batch:
-            samples += int(batch.group(1))
-            for count, what in re.findall(r"(\d+) ([a-z][a-z ]+?)(?:,|$)", batch.group(2)):
-                endings[what.strip()] += int(count)
+            for count, what in re.findall(r"(\d+) ([a-z][a-z ]+?)(?:,|$)", batch.group(1)):
+                sample_endings[what.strip()] += int(count)
             continue
-        if not re.search(r"attempt \d/\d: (refused|failed|improved)", line):
+        verdict = re.search(r"attempt \d/\d: (refused|failed|improved)", line)
+        if not verdict:
             continue
         attempts += 1
-        if "improved" in line.split("attempt", 1)[1][:20]:
+        if verdict.group(1) == "improved":
             endings["improved"] += 1
             continue
         endings[next((name for name, keys in ENDINGS.items() if any(k in line for k in keys)), "other")] += 1
-    return endings, attempts, max(samples, attempts)
+    return endings, sample_endings, attempts, sum(sample_endings.values()) or attempts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bugs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--wrong", type=int, default=2, help="replay: bad fixes before the right one")
+    parser.add_argument("--samples", type=int, help="samples per attempt ([models] samples; default: by model)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
     rng, results = random.Random(args.seed), []
@@ -162,13 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ryx-effectiveness-") as tmp:
         for i in range(args.bugs):
             work = Path(tmp) / f"bug{i:02d}"
-            target, bug = make_target(work / "target", i, rng)
+            target, bug = make_target(work / "target", i, rng, args.samples)
             provider = ["--provider", args.provider]
             if args.provider == "replay":
                 provider += ["--replay", str(scripted(work / "r.jsonl", target, args.wrong))]
             stdout, model_s = run_one(work, target, provider)
-            endings, attempts, samples = read_endings(stdout)
-            result = Result(bug, endings["improved"] > 0, attempts, model_s, dict(endings), samples)
+            endings, sample_endings, attempts, samples = read_endings(stdout)
+            result = Result(bug, endings["improved"] > 0, attempts, model_s, dict(endings), samples,
+                            dict(sample_endings))
             results.append(result)
             print(f"  {i + 1:2d}/{args.bugs} {'fixed ' if result.fixed else 'missed'} {bug}  "
                   f"({attempts} attempt(s), {samples} sample(s), model {model_s:.0f} s)", flush=True)
@@ -187,8 +194,10 @@ def report(results: list[Result], args: argparse.Namespace, elapsed: float) -> N
     print(f"  fixed within one cycle: {len(fixed)}/{len(results)} ({100 * len(fixed) / max(len(results), 1):.0f} %)")
     if fixed:
         print(f"  attempts per fix: {sum(r.attempts for r in fixed) / len(fixed):.1f}")
-    print("  how attempts and samples ended: " + ", ".join(f"{k} {v}" for k, v in endings.most_common()))
-    print(f"  samples drawn: {sum(r.samples for r in results)}")
+    print("  how attempts ended: " + ", ".join(f"{k} {v}" for k, v in endings.most_common()))
+    samples = sum((Counter(r.sample_endings) for r in results), Counter())
+    print(f"  samples drawn: {sum(r.samples for r in results)}"
+          + (": " + ", ".join(f"{k} {v}" for k, v in samples.most_common()) if samples else ""))
     print(f"  model seconds per attempt: {model_s / max(attempts, 1):.1f}; per landed fix: "
           f"{model_s / max(len(fixed), 1):.1f}")
 

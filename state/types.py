@@ -44,6 +44,8 @@ class Candidate(TypedDict):
     summary: str
     tree: NotRequired[str]  # the git tree verify scored (set once accepted)
     dropped: NotRequired[list[str]]  # parts of the reply that earned nothing and were left out
+    batch: NotRequired[str]  # how the samples of this attempt ended (when it drew several)
+    alternates: NotRequired[list[dict[str, Any]]]  # other survivors ({id, diff, paths}), tried in turn
 
 
 class Attempt(TypedDict):
@@ -56,6 +58,7 @@ class Attempt(TypedDict):
     reason: str
     points_before: int
     points_after: int | None
+    batch: NotRequired[str]  # how the samples of this attempt ended (when it drew several)
 
 
 class Outcome(TypedDict):

@@ -1,8 +1,11 @@
-"""patch: ask the coding model for an edit, apply it in the worktree, validate it.
+"""patch: ask the coding model for edits, apply them in the worktree, screen them.
 
-A reply that does not parse or apply, touches a protected path, is too large, or is
-identical to a patch that already failed becomes a failed attempt whose reason the next
-prompt carries; it is never scored.
+An attempt is one batch of k samples (k per model, `[models] samples`; many for the embedded
+model, one or two for a 14B). A sample that does not parse or apply, touches a protected path,
+is too large, or repeats another sample or a patch that already failed is dropped unscored;
+with several samples, each survivor must also make the weakness's test pass in the sandbox.
+The survivors go to verify smallest first; when none is left, the attempt failed and its reason
+(with the batch's tally) is what the next prompt carries.
 """
 
 from __future__ import annotations
@@ -14,75 +17,52 @@ from langgraph.runtime import Runtime
 
 from benchmark.protect import protected_violations
 from benchmark.runner import python_of
+from benchmark.scorecard import Scorecard
 from benchmark.screen import reaching_into_the_runner, shadowing
-from nodes.support import (
-    ask,
-    format_attempts,
-    format_earlier,
-    guidance,
-    load_prompt,
-    memory,
-    render,
-    services,
-    skills,
-    target_repo_name,
-)
-from ryx.codectx import format_files, read_files, test_source
+from nodes.patch.batch import Option, Refusal, Tally, best_first, patch_id, seeds, temperatures
+from nodes.patch.request import Request, build_request, edit_format
+from nodes.support import ask, memory, services, skills
+from nodes.verify.quick import quick_check
 from ryx.errors import RyxError
+from ryx.models import default_samples
 from ryx.sandbox import module_names
 from ryx.skillset import SkillsBroken
 from state import Attempt, Candidate, RyxState
 from state.context import Context
 from state.policy import position
 
-SMALL_FAILURE_CHARS = 600
+__all__ = ["edit_format", "patch", "retry_temperature", "samples_per_attempt"]
 
 
 def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     weakness, attempts = state["weakness"], state.get("attempts") or []
     approach, attempt = position(attempts)
-    reply, files = _ask_for_edit(svc, runtime, state)
-    mem = memory(runtime, svc)
-    outcome = _apply(svc, skills(svc, state), reply, list(files), mem, weakness["test_id"])
-    if isinstance(outcome, str):
-        svc.workspace.reset()
-        refused = "r" + hashlib.sha256(reply.encode("utf-8", "replace")).hexdigest()[:15]
-        mem.remember_failed_patch(weakness["test_id"], refused, outcome[:2000], approach=approach,
-                                  cycle=state.get("cycle"))
-        return {"attempts": [_failed(approach, attempt, outcome, state)]}
-    diff, paths, cid = outcome
-    summary = f"{len(paths)} file(s): {', '.join(paths)}"
-    return {"candidate": Candidate(id=cid, approach=approach, attempt=attempt, diff=diff,
-                                   paths=paths, summary=summary)}
+    request = build_request(svc, runtime, state)
+    k = samples_per_attempt(svc)
+    temps = temperatures(k, retry_temperature(svc.pool.settings.temperature, len(attempts)))
+    keys = seeds(k, weakness["test_id"], state.get("cycle"), approach, attempt)
+    replies = [ask(svc, "coding", request.system, request.user, t, seed, request.grammar)
+               for t, seed in zip(temps, keys, strict=True)]
+    options, tally = _screen_all(svc, runtime, state, request, replies, quick=k > 1)
+    svc.workspace.reset()
+    batch = tally.line() if k > 1 else None
+    if not options:
+        return {"attempts": [_failed(approach, attempt, _no_survivor(tally, k), state, batch)]}
+    first, *rest = best_first(options)
+    cand = Candidate(id=first.id, approach=approach, attempt=attempt, diff=first.diff, paths=first.paths,
+                     summary=f"{len(first.paths)} file(s): {', '.join(first.paths)}")
+    if batch:
+        cand["batch"] = batch
+    if rest:
+        cand["alternates"] = [{"id": o.id, "diff": o.diff, "paths": o.paths} for o in rest]
+    return {"candidate": cand}
 
 
-def edit_format(svc) -> str:
-    """SEARCH/REPLACE for capable models; whole small files for the tiny embedded one."""
-    if svc.config.edit_format != "auto":
-        return svc.config.edit_format
-    return "whole_file" if svc.ctx.coding_model.startswith("embedded:") else "search_replace"
-
-
-def _ask_for_edit(svc, runtime, state: RyxState) -> tuple[str, dict[str, str]]:
-    """The coding model's reply, and the files it was shown (whole-file mode: one file, short prompt)."""
-    weakness, attempts = state["weakness"], state.get("attempts") or []
-    fmt = edit_format(svc)
-    earlier = memory(runtime, svc).earlier_failures(weakness["test_id"], before=state.get("cycle_started", 0))
-    if fmt == "whole_file":
-        files = _context_files(svc, state, limit=1)
-        _, function = test_source(svc.workspace.path, weakness["test_id"], whole_file_up_to=0)
-        user = render(load_prompt(__file__, "user_whole_file.md"), test_source=function,
-                      failure=weakness["failure"][:SMALL_FAILURE_CHARS], files=format_files(files),
-                      path=next(iter(files), "the file"), earlier=format_earlier(earlier, limit_chars=1200))
-    else:
-        files = _context_files(svc, state, limit=svc.config.context_files)
-        user = render(load_prompt(__file__, "user.md"), **weakness, files=format_files(files),
-                      plan=(state.get("research") or {}).get("plan", "(none)"),
-                      attempts=format_attempts(attempts, detail=True), earlier=format_earlier(earlier),
-                      notes=guidance(runtime, svc, weakness["test_id"]))
-    temperature = retry_temperature(svc.pool.settings.temperature, len(attempts))
-    return ask(svc, "coding", load_prompt(__file__, f"system_{fmt}.md"), user, temperature), files
+def samples_per_attempt(svc) -> int:
+    """k for the coding model: `[models] samples` where set, else by the model's size."""
+    spec = svc.ctx.coding_model
+    return svc.config.samples_for(spec, default_samples(spec))
 
 
 def retry_temperature(base: float, failures: int) -> float:
@@ -90,51 +70,96 @@ def retry_temperature(base: float, failures: int) -> float:
     return round(min(1.0, base + 0.3 * (failures % 3)), 2)
 
 
-def _context_files(svc, state: RyxState, limit: int) -> dict[str, str]:
-    weakness = state["weakness"]
-    paths = list(weakness.get("suspects") or [])
-    for source in (state.get("research") or {}).get("sources", []):
-        repo, _, rest = source.partition(":")
-        if repo == target_repo_name(svc):
-            paths.append(rest.rsplit(":", 1)[0])
-    paths = [p for p in dict.fromkeys(paths) if not protected_violations([p], svc.config.benchmark)]
-    return read_files(svc.workspace.path, paths, limit)
+def _no_survivor(tally: Tally, k: int) -> str:
+    if k == 1:
+        return tally.example()
+    return f"none of the {k} samples passed the weakness's test ({tally.line()}); e.g. {tally.example()}"
 
 
-def _apply(svc, tools, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
-    """(diff, paths, candidate id) of the applied reply, or the reason it was refused.
+def _screen_all(svc, runtime, state: RyxState, request: Request, replies: list[str],
+                quick: bool) -> tuple[list[Option], Tally]:
+    """Apply each reply in turn; keep the distinct ones that are not refused (and, with `quick`,
+    that make the weakness's test pass). Each refusal is remembered, so it is never re-run."""
+    test_id, mem, tally = state["weakness"]["test_id"], memory(runtime, svc), Tally()
+    approach, _ = position(state.get("attempts") or [])
+    options: list[Option] = []
+    seen: set[str] = set()
+    for reply in replies:
+        outcome = _apply(svc, skills(svc, state), request, reply, mem, test_id, seen)
+        if isinstance(outcome, Option) and quick:
+            outcome = _quick(svc, state, outcome)
+        svc.workspace.reset()
+        if isinstance(outcome, Option):
+            options.append(outcome)
+            tally.add("passed the quick check")
+            continue
+        tally.add(outcome.ending, outcome.reason)
+        if outcome.ending != "duplicate":
+            key = outcome.option.id if outcome.option else "r" + hashlib.sha256(
+                reply.encode("utf-8", "replace")).hexdigest()[:15]
+            mem.remember_failed_patch(test_id, key, outcome.reason[:2000],
+                                      diff=outcome.option.diff if outcome.option else "",
+                                      approach=approach, cycle=state.get("cycle"))
+    return options, tally
+
+
+def _quick(svc, state: RyxState, option: Option) -> Option | Refusal:
+    """Only the weakness's test, on the applied sample, in the sandbox."""
+    test_id = state["weakness"]["test_id"]
+    with svc.meter.timing("benchmark"):
+        check = quick_check(svc.workspace, svc.config.benchmark, Scorecard.from_json(state["baseline"]), [test_id])
+    if check.reason is None:
+        return option
+    ending = "broken" if "could not run" in check.reason else "still failing"
+    feedback = ""
+    if check.card is not None:
+        text, _ = skills(svc, state).feedback(getattr(check.card, "output", "") or "", test_id, limit_chars=800)
+        feedback = f"\n{text}" if text else ""
+    return Refusal(ending, check.reason + feedback, option)
+
+
+def _apply(svc, tools, request: Request, reply: str, mem, test_id: str, seen: set[str]) -> Option | Refusal:
+    """The applied reply as an Option, or why it was refused.
 
     Whatever a reply holds (NUL bytes, lone surrogates, paths no file system takes, a git
     command that times out), it ends as a refusal with a reason, never as a crash. Skills
     that crash are not the reply's fault: SkillsBroken goes up to the session."""
     try:
-        return _apply_reply(svc, tools, reply, shown, mem, test_id)
+        return _apply_reply(svc, tools, request, reply, mem, test_id, seen)
     except SkillsBroken:
         raise
     except (ValueError, OSError, RyxError, GitCommandError) as exc:
         svc.workspace.check_present()  # a vanished worktree is the loop's fault, not the reply's
-        return f"the reply could not be applied ({type(exc).__name__}: {str(exc)[:500]})"
+        return Refusal("edit did not apply",
+                       f"the reply could not be applied ({type(exc).__name__}: {str(exc)[:500]})")
 
 
-def _apply_reply(svc, tools, reply: str, shown: list[str], mem, test_id: str) -> tuple[str, list[str], str] | str:
+def _apply_reply(svc, tools, request: Request, reply: str, mem, test_id: str, seen: set[str]) -> Option | Refusal:
     ws = svc.workspace
     ws.prepare()
-    result = tools.edit(ws.path, reply, shown)
+    try:
+        edit = request.as_edit(reply)
+    except ValueError as exc:
+        return Refusal("no edit found", f"the reply could not be used as an edit: {exc}")
+    result = tools.edit(ws.path, edit, request.shown)
     if result.edit_error:
-        return f"the reply could not be used as an edit: {result.edit_error}"
+        return Refusal("no edit found", f"the reply could not be used as an edit: {result.edit_error}")
     if result.errors:
-        return "the edit did not apply: " + "\n".join(result.errors)
+        return Refusal("edit did not apply", "the edit did not apply: " + "\n".join(result.errors))
     snap = ws.snapshot()
     if not snap.paths:
-        return "the edit changed nothing; the SEARCH and REPLACE text were identical"
+        return Refusal("edit did not apply", "the edit changed nothing; the reply repeats the current code")
     refusal = _screen(svc, snap)
     if refusal:
-        return refusal
-    cid = hashlib.sha256(snap.diff.encode()).hexdigest()[:16]
+        return Refusal("refused unscored", refusal)
+    cid = patch_id(snap.diff)
+    if cid in seen:
+        return Refusal("duplicate", "the same patch as another sample of this attempt")
+    seen.add(cid)
     earlier = mem.failed_patch(test_id, cid)
     if earlier:
-        return f"identical to a patch that already failed (not re-run): {earlier}"
-    return snap.diff, snap.paths, cid
+        return Refusal("identical to a failed patch", f"identical to a patch that already failed (not re-run): {earlier}")
+    return Option(cid, snap.diff, list(snap.paths))
 
 
 def _screen(svc, snap) -> str | None:
@@ -156,7 +181,10 @@ def _screen(svc, snap) -> str | None:
     return None
 
 
-def _failed(approach: int, attempt: int, reason: str, state: RyxState) -> Attempt:
+def _failed(approach: int, attempt: int, reason: str, state: RyxState, batch: str | None) -> Attempt:
     points = (state.get("baseline") or {}).get("total", 0)
-    return Attempt(approach=approach, attempt=attempt, candidate_id=None, status="failed",
-                   reason=reason, points_before=points, points_after=None)
+    failed = Attempt(approach=approach, attempt=attempt, candidate_id=None, status="failed",
+                     reason=reason, points_before=points, points_after=None)
+    if batch:
+        failed["batch"] = batch
+    return failed

@@ -29,35 +29,58 @@ from state.context import Context
 
 
 def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
+    """The candidate, then (when the patch node screened several) the other survivors in turn,
+    until one is accepted; the attempt failed only when none was."""
     svc = services(runtime)
-    cand, weakness = state["candidate"], state["weakness"]
-    ws, spec, mem = svc.workspace, svc.config.benchmark, memory(runtime, svc)
+    cand, mem = state["candidate"], memory(runtime, svc)
+    options = [cand, *({**cand, **alt} for alt in cand.get("alternates") or [])]
+    results = []
+    for option in options:
+        result = _verify_one(svc, state, mem, option)
+        if result.get("accepted"):
+            return result
+        results.append(result)
+    return _all_failed(results)
+
+
+def _all_failed(results: list[dict]) -> dict:
+    """The first survivor's failure stands for the attempt, with how many others failed too."""
+    result = results[0]
+    attempt = dict(result["attempts"][-1])
+    if len(results) > 1:
+        attempt["reason"] += f" (and {len(results) - 1} other survivor(s) of this batch failed as well)"
+    return {**result, "attempts": [attempt]}
+
+
+def _verify_one(svc, state: RyxState, mem, cand: dict) -> dict:
+    weakness = state["weakness"]
+    ws, spec = svc.workspace, svc.config.benchmark
     before = Scorecard.from_json(state["baseline"])
     tests = near_tests(before, ws.path, cand["paths"], weakness["test_id"])
     ws.apply(cand["diff"])
     with svc.meter.timing("benchmark"):
         quick = quick_check(ws, spec, before, tests)
         if quick.reason:
-            return _rejected(svc, state, mem, quick.reason, quick.card)
+            return _rejected(svc, state, mem, cand, quick.reason, quick.card)
         diff, dropped = smallest(ws, spec, before, cand["diff"], tests)
     ws.apply(diff)
     paths = ws.snapshot().paths
     problem = quality_problem(ws, svc.config, paths)
     if problem:
-        return _rejected(svc, state, mem, problem + _dropped_note(dropped), None)
-    return _score(svc, state, mem, before, {**cand, "diff": diff, "paths": paths}, dropped)
+        return _rejected(svc, state, mem, cand, problem + _dropped_note(dropped), None)
+    return _score(svc, state, mem, before, cand, {**cand, "diff": diff, "paths": paths}, dropped)
 
 
-def _score(svc, state: RyxState, mem, before: Scorecard, reduced: dict, dropped: list) -> dict:
+def _score(svc, state: RyxState, mem, before: Scorecard, cand: dict, reduced: dict, dropped: list) -> dict:
     """The full benchmark on the (cut-down) candidate, then the flakiness re-run and the
     plain-pytest confirmation of a gain."""
-    ws, spec, cand = svc.workspace, svc.config.benchmark, state["candidate"]
+    ws, spec = svc.workspace, svc.config.benchmark
     try:
         with svc.meter.timing("benchmark"):
             after = run_benchmark(ws.path, spec, config_from_head=True, label="the candidate")
     except (BenchmarkError, GitTimeout) as exc:
         ws.check_present()
-        return _rejected(svc, state, mem, f"rejected: the benchmark could not run on it: {exc}", None)
+        return _rejected(svc, state, mem, cand, f"rejected: the benchmark could not run on it: {exc}", None)
     quarantined = set(mem.all("quarantine"))
     result = compare(before, after, quarantined=quarantined)
     with svc.meter.timing("benchmark"):
@@ -72,12 +95,12 @@ def _score(svc, state: RyxState, mem, before: Scorecard, reduced: dict, dropped:
         with svc.meter.timing("benchmark"):
             improved, reason = _confirmed(ws, spec, result, reason)
     if not improved:
-        return _rejected(svc, state, mem, reason, after, points=(result.before_points, result.after_points))
+        return _rejected(svc, state, mem, cand, reason, after, points=(result.before_points, result.after_points))
     mem.save_scorecard(after.to_json(), env_key(spec), state.get("cycle"))  # the next baseline
     attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
                       status="improved", reason=reason + _dropped_note(dropped),
                       points_before=result.before_points, points_after=result.after_points)
-    accepted = {**reduced, "tree": after.tree, "dropped": [p.describe() for p in dropped],
+    accepted = {**{k: v for k, v in reduced.items() if k != "alternates"}, "tree": after.tree, "dropped": [p.describe() for p in dropped],
                 "summary": f"{len(reduced['paths'])} file(s): {', '.join(reduced['paths'])}"}
     return {"candidate": None, "accepted": accepted, "attempts": [attempt]}
 
@@ -88,10 +111,10 @@ def _dropped_note(dropped: list) -> str:
     return f"; dropped {len(dropped)} part(s) that earned nothing: {', '.join(p.describe() for p in dropped[:4])}"
 
 
-def _rejected(svc, state: RyxState, mem, reason: str, card: Scorecard | None,
+def _rejected(svc, state: RyxState, mem, cand: dict, reason: str, card: Scorecard | None,
               points: tuple[int, int | None] | None = None) -> dict:
     """A failed attempt: remembered with its diff (never re-run), its failure fed back."""
-    cand, weakness = state["candidate"], state["weakness"]
+    weakness = state["weakness"]
     if card is not None:
         reason += _feedback(skills(svc, state), card, weakness["test_id"])
     mem.remember_failed_patch(weakness["test_id"], cand["id"], reason[:2000], diff=cand["diff"],
