@@ -63,3 +63,33 @@ def reaching_into_the_runner(diff: str) -> list[str]:
             reasons += [f"{path}: `{line[1:].strip()[:100]}` reaches into {what}"
                         for regex, what in _COMPILED if regex.search(line[1:])]
     return reasons
+
+
+_TRIVIAL = {"0", "1", "-1", "2", "True", "False", "None", "''", '""', "[]", "{}", "()"}
+
+
+def special_cases(diff: str, test_source: str) -> list[str]:
+    """Added lines that compare against the test's own values and so may pass the test without
+    fixing the logic (`if a == 2 and b == 3: return 5` for `assert add(2, 3) == 5`)."""
+    wanted = _test_literals(test_source)
+    found = []
+    for line in diff.splitlines():
+        if not line.startswith("+") or line.startswith("+++"):
+            continue
+        code = line[1:].split("#", 1)[0]
+        if not re.search(r"==|!=|\bin\b|\bif\b|\bmatch\b|\bcase\b", code):
+            continue
+        hits = [lit for lit in _literals(code) if lit in wanted]
+        if hits:
+            found.append(f"`{code.strip()[:120]}` compares against the test's value(s) {', '.join(hits[:3])}")
+    return found
+
+
+def _test_literals(source: str) -> set[str]:
+    """Literal values in the test's assertions and calls, less the ones too common to mean anything."""
+    lines = [ln for ln in source.splitlines() if "assert" in ln or "(" in ln]
+    return {lit for ln in lines for lit in _literals(ln)} - _TRIVIAL
+
+
+def _literals(code: str) -> list[str]:
+    return re.findall(r"'[^'\n]*'|\"[^\"\n]*\"|(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", code)

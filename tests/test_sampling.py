@@ -26,10 +26,12 @@ from loop_helpers import (
 
 from nodes.patch.batch import Tally, patch_id, seeds, temperatures
 from nodes.patch.function import as_edit, grammar
+from nodes.patch.request import plain_failure
 from ryx.codectx import function_under_test
 from ryx.config import load_config
 from ryx.errors import ConfigError
 from ryx.models import default_samples
+from ryx.skillset import LocalSkills
 
 PYPROJECT_K3 = '[tool.pytest.ini_options]\nmarkers = ["points(n, category): p"]\n\n[tool.ryx.models]\nsamples = 3\n'
 WRONG = sr("calc.py", "def add(a, b):\n    return a - b", "def add(a, b):\n    return a * b")
@@ -137,11 +139,26 @@ def test_the_grammar_keeps_the_real_embedded_model_to_one_function(tmp_path):
     model = embedded.build_chat_llamacpp("smollm2", ModelSettings())
     try:
         chat, kwargs = varied(model, 0.9, 7, grammar(span))
-        reply = chat.invoke([HumanMessage(content="Write a poem about the sea, then fix shout.")], **kwargs).content
+        ask = "```python\ndef shout(s):\n    return s.lower()\n```\n\nWrite a poem about the sea, then fix `shout`."
+        reply = chat.invoke([HumanMessage(content=ask)], **kwargs).content
     finally:
         embedded.free(model)
-    assert reply.startswith("```python\ndef shout(s):\n    ") and reply.endswith("```")
+    assert reply.startswith("```python\ndef shout(")  # no prose, no other function first
     assert as_edit(span, reply).startswith("mod.py\n```python\n<<<<<<< SEARCH\ndef shout(s):\n")
+
+
+def test_a_small_model_is_told_what_the_call_returned_and_what_the_test_wants(tmp_path):
+    (tmp_path / "test_x.py").write_text(
+        "def shout(s):\n    return s.lower()\n\n\ndef count(xs):\n    return len(xs) + 1\n\n\n"
+        "def test_shout():\n    assert shout('hi') == 'HI'\n\n\ndef test_count():\n    assert count([1, 2]) == 2\n\n\n"
+        "def test_raises():\n    assert count(None) == 0\n")
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_x.py"],
+                         cwd=tmp_path, capture_output=True, text=True).stdout
+    said = {name: plain_failure(LocalSkills().feedback(out, f"test_x.py::{name}")[0])
+            for name in ("test_shout", "test_count", "test_raises")}
+    assert said == {"test_shout": "`shout('hi')` returns 'hi', but it should return 'HI'.",
+                    "test_count": "`count([1, 2])` returns 3, but it should return 2.",
+                    "test_raises": None}  # a TypeError is no returned value: the failure text goes instead
 
 
 def test_samples_spread_and_duplicates_are_seen_through_whitespace():
@@ -170,3 +187,19 @@ def test_samples_default_by_model_size_and_are_set_in_models(tmp_path):
     (tmp_path / "ryx.toml").write_text("[models]\nsamples = 0\n")
     with pytest.raises(ConfigError, match="models.samples` takes whole numbers from 1 to 32"):
         load_config(tmp_path)
+
+
+def test_a_fix_that_special_cases_the_tests_input_is_flagged_even_when_the_model_calls_it_ok(tmp_path):
+    target = make_target(tmp_path / "proj")
+    cheat = sr("calc.py", "def add(a, b):\n    return a - b",
+               "def add(a, b):\n    if a == 2 and b == 3:\n        return 5\n    return a - b")
+    review = {"role": "reasoning", "match": "VERDICT", "content": "It adds the numbers.\nVERDICT: OK"}
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": cheat}, review, *reasoning_lines()])
+
+    result = run_cli(improve_args(target, replay, tmp_path / "db.sqlite", "--cycles", "1"), tmp_path / "home")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "attempt 1/3: improved" in result.stdout and "(pending, review flags it)" in result.stdout
+    approvals = run_cli(["approvals", "--target", str(target), "--db", str(tmp_path / "db.sqlite")],
+                        tmp_path / "home", module="graph.cli")
+    assert "special-case the test's inputs: `if a == 2 and b == 3:`" in approvals.stdout, approvals.stdout

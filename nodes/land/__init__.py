@@ -14,6 +14,7 @@ from fnmatch import fnmatch
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from benchmark.screen import special_cases
 from nodes.support import ask, load_prompt, memory, render, services
 from ryx.approvals import merge_approval, record_approval
 from ryx.errors import RyxError
@@ -69,5 +70,9 @@ def review(svc, weakness: dict, cand: dict, before: int, after: int) -> dict:
     verdict = next((ln for ln in reversed(lines) if ln.upper().startswith("VERDICT:")), "")
     body = " ".join(ln for ln in lines if not ln.upper().startswith("VERDICT:"))
     flagged = verdict.upper().replace(" ", "") != "VERDICT:OK"
+    cases = special_cases(cand["diff"], weakness["test_source"])
+    if cases:  # whatever the model thought of it
+        body = f"It may special-case the test's inputs: {'; '.join(cases[:3])}. {body}"
+        flagged, verdict = True, f"{verdict or 'VERDICT: (none)'}; flagged: special-cases the test's values"
     return {"text": body[:1500] or "(the model wrote no review)", "flagged": flagged,
             "verdict": verdict or "(none given: treated as flagged)"}

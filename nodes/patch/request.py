@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from benchmark.protect import protected_violations
@@ -79,8 +80,14 @@ def _search_replace(svc, state: RyxState, earlier: list[dict], notes: str) -> Re
 
 
 def _whole_function(svc, state: RyxState, span: FunctionSpan, earlier: list[dict], notes: str) -> Request:
-    user = render(load_prompt(__file__, "user_whole_function.md"), **_small_context(svc, state, earlier, notes),
-                  path=span.path, function=span.source.rstrip(), name=span.name)
+    """The function, what it returns and what the test wants, and nothing else a small model
+    must read past (in probes this prompt tripled the embedded model's fixes per sample)."""
+    small = _small_context(svc, state, earlier, notes)
+    problem = plain_failure(state["weakness"]["failure"]) or (
+        f"This test fails:\n\n```python\n{small['test_source'].rstrip()}\n```\n\n"
+        f"Error:\n```\n{small['failure']}\n```")
+    user = render(load_prompt(__file__, "user_whole_function.md"), function=span.source.rstrip(),
+                  problem=problem, extra=small["extra"], name=span.name)
     return Request("whole_function", load_prompt(__file__, "system_whole_function.md"), user, [span.path],
                    grammar=grammar(span), span=span)
 
@@ -104,6 +111,29 @@ def _small_context(svc, state: RyxState, earlier: list[dict], notes: str) -> dic
         extra += ("\nTried before and failed (do not repeat):\n"
                   f"{format_earlier(earlier, limit_chars=SMALL_EARLIER_CHARS)}\n")
     return {"test_source": function, "failure": weakness["failure"][:SMALL_FAILURE_CHARS], "extra": extra}
+
+
+_ASSERT = re.compile(r"^\s*(?:E\s+)?(?:AssertionError: )?assert (.+?) == (.+?)\s*$", re.MULTILINE)
+_WHERE = re.compile(r"^\s*(?:E\s+)?\+\s+where (.+?) = (.+?)\s*$", re.MULTILINE)
+_SOURCE = re.compile(r"^\s*>\s+assert (.+?) == (.+?)\s*$", re.MULTILINE)
+
+
+def plain_failure(failure: str) -> str | None:
+    """`count([1, 2, 3])` returns 4, but it should return 3. — from pytest's assertion report:
+    one equality, and the call that gave its left side (pytest's `where` line, else the
+    asserting source line); None when the report holds no such pair."""
+    asserted = _ASSERT.search(failure)
+    if not asserted:
+        return None
+    got, want = asserted.groups()
+    where, source = _WHERE.search(failure), _SOURCE.search(failure)
+    if where and where.group(1) == got:
+        call = where.group(2)
+    elif source and source.group(2) == want and source.group(1) != got:
+        call = source.group(1)
+    else:
+        return None
+    return f"`{call}` returns {got}, but it should return {want}."
 
 
 def _function(svc, state: RyxState) -> FunctionSpan | None:
