@@ -18,6 +18,7 @@ import argparse
 import json
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,8 @@ FUNCTIONS = [
 ENDINGS = {
     "no sample passed the quick check": ("none of the",),
     "no edit found": ("could not be used as an edit",),
-    "edit did not apply": ("the edit did not apply", "could not be applied", "changed nothing"),
+    "unchanged": ("change nothing", "changed nothing"),
+    "edit did not apply": ("the edit did not apply", "could not be applied"),
     "identical to a failed patch": ("identical to a patch",),
     "refused unscored": ("rejected unscored",),
     "regression": ("passed before and fails now",),
@@ -199,7 +201,8 @@ def report(results: list[Result], args: argparse.Namespace, elapsed: float) -> N
     print(f"  samples drawn: {sum(r.samples for r in results)}"
           + (": " + ", ".join(f"{k} {v}" for k, v in samples.most_common()) if samples else ""))
     print(f"  model seconds per attempt: {model_s / max(attempts, 1):.1f}; per landed fix: "
-          f"{model_s / max(len(fixed), 1):.1f}")
+          f"{model_s / max(len(fixed), 1):.1f} (all model time over the fixes; median of the fixed bugs' own: "
+          f"{statistics.median(r.model_s for r in fixed) if fixed else 0:.0f})")
 
 
 if __name__ == "__main__":

@@ -145,10 +145,12 @@ def _apply_reply(svc, tools, request: Request, reply: str, mem, test_id: str, se
     if result.edit_error:
         return Refusal("no edit found", f"the reply could not be used as an edit: {result.edit_error}")
     if result.errors:
-        return Refusal("edit did not apply", "the edit did not apply: " + "\n".join(result.errors))
+        unchanged = all("change nothing" in e for e in result.errors)
+        return Refusal("unchanged" if unchanged else "edit did not apply",
+                       "the edit did not apply: " + "\n".join(result.errors))
     snap = ws.snapshot()
     if not snap.paths:
-        return Refusal("edit did not apply", "the edit changed nothing; the reply repeats the current code")
+        return Refusal("unchanged", "the edit changed nothing; the reply repeats the current code")
     refusal = _screen(svc, snap)
     if refusal:
         return Refusal("refused unscored", refusal)

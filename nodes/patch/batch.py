@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 # How a sample can end, in the order the tally lists them.
-ENDINGS = ("no edit found", "edit did not apply", "identical to a failed patch", "duplicate",
+ENDINGS = ("no edit found", "unchanged", "edit did not apply", "identical to a failed patch", "duplicate",
            "refused unscored", "broken", "still failing", "passed the quick check")
 SPREAD = (0.2, 1.0)  # the temperatures a batch spreads its samples over
 
