@@ -19,8 +19,8 @@ from benchmark.protect import protected_violations
 from benchmark.runner import python_of
 from benchmark.scorecard import Scorecard
 from benchmark.screen import reaching_into_the_runner, shadowing
-from nodes.patch.batch import Option, Refusal, Tally, best_first, patch_id, seeds, temperatures
-from nodes.patch.request import Request, build_request, edit_format
+from nodes.patch.batch import Option, Refusal, Tally, best_first, changed_lines, patch_id, seeds, temperatures
+from nodes.patch.request import Request, build_request
 from nodes.support import ask, memory, services, skills
 from nodes.verify.quick import quick_check
 from ryx.errors import RyxError
@@ -31,7 +31,7 @@ from state import Attempt, Candidate, RyxState
 from state.context import Context
 from state.policy import position
 
-__all__ = ["edit_format", "patch", "retry_temperature", "samples_per_attempt"]
+__all__ = ["patch", "retry_temperature", "samples_per_attempt"]
 
 
 def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
@@ -44,7 +44,7 @@ def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
     keys = seeds(k, weakness["test_id"], state.get("cycle"), approach, attempt)
     replies = [ask(svc, "coding", request.system, request.user, t, seed, request.grammar)
                for t, seed in zip(temps, keys, strict=True)]
-    options, tally = _screen_all(svc, runtime, state, request, replies, quick=k > 1)
+    options, tally = _screen_all(svc, runtime, state, request, replies, approach, quick=k > 1)
     svc.workspace.reset()
     batch = tally.line() if k > 1 else None
     if not options:
@@ -76,18 +76,18 @@ def _no_survivor(tally: Tally, k: int) -> str:
     return f"none of the {k} samples passed the weakness's test ({tally.line()}); e.g. {tally.example()}"
 
 
-def _screen_all(svc, runtime, state: RyxState, request: Request, replies: list[str],
+def _screen_all(svc, runtime, state: RyxState, request: Request, replies: list[str], approach: int,
                 quick: bool) -> tuple[list[Option], Tally]:
     """Apply each reply in turn; keep the distinct ones that are not refused (and, with `quick`,
     that make the weakness's test pass). Each refusal is remembered, so it is never re-run."""
     test_id, mem, tally = state["weakness"]["test_id"], memory(runtime, svc), Tally()
-    approach, _ = position(state.get("attempts") or [])
+    tools, before = skills(svc, state), Scorecard.from_json(state["baseline"])
     options: list[Option] = []
     seen: set[str] = set()
     for reply in replies:
-        outcome = _apply(svc, skills(svc, state), request, reply, mem, test_id, seen)
+        outcome = _apply(svc, tools, request, reply, mem, test_id, seen)
         if isinstance(outcome, Option) and quick:
-            outcome = _quick(svc, state, outcome)
+            outcome = _quick(svc, tools, before, test_id, outcome)
         svc.workspace.reset()
         if isinstance(outcome, Option):
             options.append(outcome)
@@ -103,17 +103,16 @@ def _screen_all(svc, runtime, state: RyxState, request: Request, replies: list[s
     return options, tally
 
 
-def _quick(svc, state: RyxState, option: Option) -> Option | Refusal:
+def _quick(svc, tools, before: Scorecard, test_id: str, option: Option) -> Option | Refusal:
     """Only the weakness's test, on the applied sample, in the sandbox."""
-    test_id = state["weakness"]["test_id"]
     with svc.meter.timing("benchmark"):
-        check = quick_check(svc.workspace, svc.config.benchmark, Scorecard.from_json(state["baseline"]), [test_id])
+        check = quick_check(svc.workspace, svc.config.benchmark, before, [test_id])
     if check.reason is None:
         return option
     ending = "broken" if "could not run" in check.reason else "still failing"
     feedback = ""
     if check.card is not None:
-        text, _ = skills(svc, state).feedback(getattr(check.card, "output", "") or "", test_id, limit_chars=800)
+        text, _ = tools.feedback(getattr(check.card, "output", "") or "", test_id, limit_chars=800)
         feedback = f"\n{text}" if text else ""
     return Refusal(ending, check.reason + feedback, option)
 
@@ -177,7 +176,7 @@ def _screen(svc, snap) -> str | None:
     if reaching:
         return ("rejected unscored, it reaches into the test runner instead of fixing the code: "
                 + "; ".join(reaching[:3]))
-    changed = sum(1 for ln in snap.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---"))
+    changed = changed_lines(snap.diff)
     if changed > svc.config.max_diff_lines:
         return f"rejected unscored: the diff changes {changed} lines, over the cap of {svc.config.max_diff_lines}"
     return None

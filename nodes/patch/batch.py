@@ -28,7 +28,12 @@ class Option:
 
     @property
     def changed_lines(self) -> int:
-        return sum(1 for ln in self.diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---"))
+        return changed_lines(self.diff)
+
+
+def changed_lines(diff: str) -> int:
+    """Lines a diff adds or removes (file headers not counted)."""
+    return sum(1 for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---"))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ SMALL_EARLIER_CHARS = 700
 class Request:
     """One prompt for the coding model, and how to read what comes back."""
 
-    format: str
     system: str
     user: str
     shown: list[str]  # the files the model saw (the paths a reply may name without saying)
@@ -76,7 +75,7 @@ def _search_replace(svc, state: RyxState, earlier: list[dict], notes: str) -> Re
                   plan=(state.get("research") or {}).get("plan", "(none)"),
                   attempts=format_attempts(state.get("attempts") or [], detail=True),
                   earlier=format_earlier(earlier), notes=notes)
-    return Request("search_replace", load_prompt(__file__, "system_search_replace.md"), user, list(files))
+    return Request(load_prompt(__file__, "system_search_replace.md"), user, list(files))
 
 
 def _whole_function(svc, state: RyxState, span: FunctionSpan, earlier: list[dict], notes: str) -> Request:
@@ -88,7 +87,7 @@ def _whole_function(svc, state: RyxState, span: FunctionSpan, earlier: list[dict
         f"Error:\n```\n{small['failure']}\n```")
     user = render(load_prompt(__file__, "user_whole_function.md"), function=span.source.rstrip(),
                   problem=problem, extra=small["extra"], name=span.name)
-    return Request("whole_function", load_prompt(__file__, "system_whole_function.md"), user, [span.path],
+    return Request(load_prompt(__file__, "system_whole_function.md"), user, [span.path],
                    grammar=grammar(span), span=span)
 
 
@@ -96,7 +95,7 @@ def _whole_file(svc, state: RyxState, earlier: list[dict], notes: str) -> Reques
     files = context_files(svc, state, limit=1)
     user = render(load_prompt(__file__, "user_whole_file.md"), **_small_context(svc, state, earlier, notes),
                   files=format_files(files), path=next(iter(files), "the file"))
-    return Request("whole_file", load_prompt(__file__, "system_whole_file.md"), user, list(files))
+    return Request(load_prompt(__file__, "system_whole_file.md"), user, list(files))
 
 
 def _small_context(svc, state: RyxState, earlier: list[dict], notes: str) -> dict[str, str]:

@@ -34,9 +34,10 @@ def verify(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     cand, mem = state["candidate"], memory(runtime, svc)
     options = [cand, *({**cand, **alt} for alt in cand.get("alternates") or [])]
+    before = Scorecard.from_json(state["baseline"])
     results = []
     for option in options:
-        result = _verify_one(svc, state, mem, option)
+        result = _verify_one(svc, state, mem, before, option)
         if result.get("accepted"):
             return result
         results.append(result)
@@ -52,10 +53,9 @@ def _all_failed(results: list[dict]) -> dict:
     return {**result, "attempts": [attempt]}
 
 
-def _verify_one(svc, state: RyxState, mem, cand: dict) -> dict:
+def _verify_one(svc, state: RyxState, mem, before: Scorecard, cand: dict) -> dict:
     weakness = state["weakness"]
     ws, spec = svc.workspace, svc.config.benchmark
-    before = Scorecard.from_json(state["baseline"])
     tests = near_tests(before, ws.path, cand["paths"], weakness["test_id"])
     ws.apply(cand["diff"])
     with svc.meter.timing("benchmark"):
