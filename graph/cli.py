@@ -1,4 +1,4 @@
-"""`ryx`: improve, stop all, status, report, approvals, approve, reject, note, benchmark, demo."""
+"""`ryx`: improve, stop all, status, report, approvals, approve, reject, note, repos, benchmark, demo."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="points per category over cycles; --night: a night's report")
     report.add_argument("--night", metavar="ID", help="one night's morning report: `latest` or its id")
     _target_args(report)
-    for name, text in (("approve", "merge an improvement into your checked-out branch"),
-                       ("reject", "reject an improvement (reverted on ryx/improve)")):
+    for name, text in (("approve", "merge an improvement into your branch, or clone a repo research proposed"),
+                       ("reject", "reject an improvement (reverted on ryx/improve) or a proposed clone")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("id")
         _target_args(cmd)
@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("test_id", help="the test id from `ryx status`, or * for the whole target")
     note.add_argument("text")
     _target_args(note)
+    repos = sub.add_parser("repos", help="the repositories and packages local research searches")
+    repos.add_argument("--refresh", action="store_true", help="find and index them now (else a run does it in the background)")
+    _target_args(repos)
     sub.add_parser("benchmark", help="print the target's scorecard (python -m benchmark)", add_help=False)
     return p
 

@@ -1,11 +1,41 @@
-"""Finding the local git repositories that research may search."""
+"""Finding the local git repositories that research may search.
+
+`discover` walks the user's home (or the configured roots) breadth-first, the usual code
+folders first, within a depth, a time and a count budget; it never enters a repository it
+found, a hidden folder, a cache, a virtual environment or `node_modules`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 _VENV_NAMES = frozenset({"venv", "env", "node_modules", "__pycache__", "site-packages"})
+# Folders of a home that hold no one's own code: package caches, app data, downloads of tools.
+_HOME_SKIP = frozenset({
+    "Library", "Applications", "snap", "Music", "Pictures", "Movies", "Videos", "Public",
+    "AppData", "miniconda3", "anaconda3", "miniforge3", "mambaforge", "Zotero",
+})
+# Where people keep code, looked at first so a bounded walk spends its time well.
+CODE_FOLDERS = ("code", "src", "work", "projects", "dev", "git", "repos", "workspace",
+                "Projects", "Code", "Developer", "source", "github", "Documents")
+DISCOVER_DEPTH = 4
+DISCOVER_BUDGET_S = 10.0
+DISCOVER_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Repositories found, and whether the walk stopped at a budget before it was done."""
+
+    repos: tuple[Path, ...]
+    complete: bool
+    seconds: float
 
 
 def find_git_repos(roots: Iterable[Path], *, max_depth: int = 2, limit: int = 50) -> list[Path]:
@@ -15,41 +45,67 @@ def find_git_repos(roots: Iterable[Path], *, max_depth: int = 2, limit: int = 50
     already found, a hidden directory or a virtual environment. Missing roots are ignored.
     At most `limit` paths are returned.
     """
-    found: set[Path] = set()
-    seen: set[Path] = set()
+    found = discover(roots, max_depth=max_depth, limit=None, budget_s=None, priority=())
+    return sorted(found.repos)[: max(limit, 0)]
+
+
+def discover(roots: Iterable[Path], *, exclude: Iterable[str] = (), max_depth: int = DISCOVER_DEPTH,
+             limit: int | None = DISCOVER_LIMIT, budget_s: float | None = DISCOVER_BUDGET_S,
+             priority: Iterable[str] = CODE_FOLDERS) -> Discovery:
+    """Git repositories at or below `roots`, breadth-first, the `priority` folders of each
+    root first; paths matching an `exclude` glob (or whose folder name does) are skipped."""
+    started = time.monotonic()
+    patterns = tuple(exclude)
+    queue: deque[tuple[Path, int]] = deque()
     for root in roots:
         root = Path(root).expanduser()
         if root.is_dir():
-            found.update(_repos_under(root.resolve(), max_depth, seen))
-    return sorted(found)[: max(limit, 0)]
+            queue.append((root.resolve(), 0))
+    found: dict[Path, None] = {}
+    seen: set[Path] = set()
+    first = tuple(priority)
+    while queue:
+        if budget_s is not None and time.monotonic() - started > budget_s:
+            break
+        if limit is not None and len(found) >= limit:
+            break
+        directory, depth = queue.popleft()
+        if directory in seen or _excluded(directory, patterns):
+            continue
+        seen.add(directory)
+        if (directory / ".git").exists():
+            found[directory] = None
+            continue
+        if depth >= max_depth:
+            continue
+        children = _subdirs(directory, first if depth == 0 else ())
+        queue.extend((child, depth + 1) for child in children)
+    complete = not queue
+    return Discovery(tuple(found), complete, time.monotonic() - started)
 
 
-def _repos_under(directory: Path, depth_left: int, seen: set[Path]) -> Iterator[Path]:
-    if directory in seen:
-        return
-    seen.add(directory)
-    if (directory / ".git").exists():
-        yield directory
-        return
-    if depth_left <= 0:
-        return
-    for child in _subdirs(directory):
-        yield from _repos_under(child.resolve(), depth_left - 1, seen)
+def _excluded(path: Path, patterns: tuple[str, ...]) -> bool:
+    text = str(path)
+    return any(fnmatch(text, os.path.expanduser(p)) or fnmatch(path.name, p) for p in patterns)
 
 
-def _subdirs(directory: Path) -> list[Path]:
-    """Child directories worth a look: not hidden, not a venv; unreadable ones are skipped."""
+def _subdirs(directory: Path, first: tuple[str, ...]) -> list[Path]:
+    """Child directories worth a look, the `first` names first; unreadable ones are skipped."""
     try:
         children = sorted(directory.iterdir())
     except OSError:
         return []
-    return [c for c in children if _worth_entering(c)]
+    order = {name: i for i, name in enumerate(first)}
+    worth = [c for c in children if _worth_entering(c)]
+    return sorted(worth, key=lambda c: order.get(c.name, len(order)))
 
 
 def _worth_entering(path: Path) -> bool:
-    if path.name.startswith(".") or path.name in _VENV_NAMES:
+    name = path.name
+    if name.startswith(".") or name in _VENV_NAMES or name in _HOME_SKIP or name.endswith(".egg-info"):
         return False
     try:
-        return path.is_dir() and not (path / "pyvenv.cfg").exists()
+        return path.is_dir() and not path.is_symlink() and not (path / "pyvenv.cfg").exists()
     except OSError:
         return False
+

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from skills.search.files import MAX_FILE_BYTES, chunks, list_files, read_text
 from skills.search.query import camel_pieces, identifier_parts, identifiers, query_terms
@@ -66,12 +67,20 @@ class _Stored:
 class CodeIndex:
     """A search index over the text files of named repositories, in one SQLite file."""
 
-    def __init__(self, db_path: str | Path) -> None:
+    def __init__(self, db_path: str | Path, *, readonly: bool = False) -> None:
+        """`readonly` opens an existing index to search it while another connection writes;
+        an index of another layout then simply finds nothing."""
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(db_path), check_same_thread=False)
+        if readonly:
+            uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+            self._usable = self._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+            return
+        self._conn = sqlite3.connect(str(db_path), timeout=30, check_same_thread=False)
         if str(db_path) != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
         self._migrate()
+        self._usable = True
 
     def _migrate(self) -> None:
         """The index is a cache: an index of another layout is dropped and rebuilt on update."""
@@ -174,6 +183,11 @@ class CodeIndex:
         self._conn.execute("DELETE FROM chunk_meta WHERE repo = ? AND path = ?", (repo, rel))
         self._conn.execute("DELETE FROM files WHERE repo = ? AND path = ?", (repo, rel))
 
+    def file_count(self, repo_name: str) -> int:
+        """How many files of `repo_name` are indexed."""
+        with self._lock:
+            return self._conn.execute("SELECT count(*) FROM files WHERE repo = ?", (repo_name,)).fetchone()[0]
+
     # -- searching --------------------------------------------------------------------------
 
     def search(
@@ -184,7 +198,7 @@ class CodeIndex:
         Any text is accepted; text with no usable words, or an empty `repos`, finds nothing.
         """
         expr = query_terms(query)
-        if not expr or limit <= 0 or (repos is not None and not repos):
+        if not self._usable or not expr or limit <= 0 or (repos is not None and not repos):
             return []
         sql, params = _search_sql(expr, repos, fetch=max(FETCH_ROWS, limit * 10))
         with self._lock:

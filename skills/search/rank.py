@@ -1,5 +1,6 @@
 """Re-ranking FTS hits with what bm25 cannot see: files the query names outright.
 
+Code is preferred over prose that matches as well: research wants what it can change or reuse.
 A traceback or a pytest failure names files ("File ".../models/order.py"", "tests/test_x.py::")
 and modules ("syncctl.transfer"); the files named last (the innermost frame) matter most, and
 a failing test points at the module it tests. A query word that contains a file's stem
@@ -23,6 +24,8 @@ LATER_BOOST = 4.0
 SUBJECT_BOOST = 1.0  # the module a named test file tests: score x 2
 STEM_BOOST = 0.3  # a query word containing the file's stem: score x 1.3
 MIN_STEM = 4
+PROSE_FACTOR = 0.6  # a prose file (README, docs, notes) is worth less than code that matches as well
+_PROSE_SUFFIXES = frozenset({".md", ".rst", ".txt", ".adoc", ""})
 
 
 @dataclass(frozen=True)
@@ -86,4 +89,6 @@ def boost(path: str, seen: Mentions, words: list[str]) -> float:
     stem = PurePosixPath(path).stem.lower()
     if len(stem) >= MIN_STEM and any(stem in w and stem != w for w in words):
         factor *= 1 + STEM_BOOST
+    if PurePosixPath(path).suffix.lower() in _PROSE_SUFFIXES:
+        factor *= PROSE_FACTOR
     return factor
