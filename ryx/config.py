@@ -44,8 +44,11 @@ class RyxConfig:
     protected: tuple[str, ...] = ()
     safe: tuple[str, ...] = DEFAULT_SAFE
     models: dict[str, str] = field(default_factory=dict)
-    research_roots: tuple[Path, ...] = ()
+    research_roots: tuple[Path, ...] = ()  # [research] roots: where to find repos (default: home)
+    research_exclude: tuple[str, ...] = ()  # [research] exclude: globs of paths or folder names
     online: bool = True
+    searx_url: str | None = None  # [research] searx_url: a SearXNG instance instead of ddgs
+    web_ttl_s: float = 24 * 3600.0  # [research] cache_hours: how long a web result is reused
     edit_format: str = "auto"
     max_diff_lines: int = 400
     context_files: int = 6
@@ -72,7 +75,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "paths": {"protected": list, "safe": list},
     "models": {**{role: str for role in ROLES}, "samples": (int, dict)},
-    "research": {"roots": list, "online": bool},
+    "research": {"roots": list, "exclude": list, "online": bool, "searx_url": str, "cache_hours": (int, float)},
     "quality": {"lint": list, "keep_docs": bool},
     "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int, "max_faults": int,
              "fault_backoff_s": (int, float), "model_wait_s": (int, float)},
@@ -154,7 +157,7 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         bench_raw["python"] = str((root / bench_raw["python"]).absolute())
     extra_protected = _strings(paths.get("protected", []), "paths.protected", source)
     bench = BenchSpec(**bench_raw, protected=ALWAYS_PROTECTED + extra_protected)
-    _check_values(bench, loop, source)
+    _check_values(bench, loop, research, source)
     roots = _strings(research.get("roots", []), "research.roots", source)
     return RyxConfig(
         root=root,
@@ -164,7 +167,10 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         safe=_strings(paths.get("safe", list(DEFAULT_SAFE)), "paths.safe", source),
         models={k: v for k, v in raw.get("models", {}).items() if k in ROLES},
         research_roots=tuple((root / Path(r).expanduser()).resolve() for r in roots),
+        research_exclude=_strings(research.get("exclude", []), "research.exclude", source),
         online=research.get("online", True),
+        searx_url=research.get("searx_url") or None,
+        web_ttl_s=float(research.get("cache_hours", 24)) * 3600,
         edit_format=loop.get("edit_format", "auto"),
         max_diff_lines=loop.get("max_diff_lines", 400),
         context_files=loop.get("context_files", 6),
@@ -185,7 +191,7 @@ def _samples(value: int | dict[str, Any] | None, source: str) -> int | dict[str,
     return value
 
 
-def _check_values(bench: BenchSpec, loop: dict[str, Any], source: str) -> None:
+def _check_values(bench: BenchSpec, loop: dict[str, Any], research: dict[str, Any], source: str) -> None:
     checks = [
         (bench.test_timeout_s > 0, "benchmark.test_timeout_s must be > 0"),
         (bench.run_timeout_s > 0, "benchmark.run_timeout_s must be > 0"),
@@ -197,6 +203,9 @@ def _check_values(bench: BenchSpec, loop: dict[str, Any], source: str) -> None:
         (loop.get("max_faults", 1) >= 1, "loop.max_faults must be at least 1"),
         (loop.get("fault_backoff_s", 0) >= 0, "loop.fault_backoff_s must be >= 0"),
         (loop.get("model_wait_s", 0) >= 0, "loop.model_wait_s must be >= 0"),
+        (research.get("cache_hours", 0) >= 0, "research.cache_hours must be >= 0"),
+        (str(research.get("searx_url", "http://")).startswith(("http://", "https://")),
+         "research.searx_url must be an http:// or https:// address, like http://localhost:8888"),
     ]
     for ok, message in checks:
         if not ok:
