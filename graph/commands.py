@@ -12,8 +12,10 @@ from graph.progress import UNSANDBOXED
 from ryx import control
 from ryx.approvals import find, merge_approval, pending_commits, reject_approval
 from ryx.checkpoints import open_database
+from ryx.clones import clone
 from ryx.errors import EXIT_OK, UsageError
 from ryx.gitops import Workspace, open_target
+from ryx.library import Library, research_folder
 from ryx.memory import Memory
 from state.context import RYX_ROOT, default_db
 
@@ -121,7 +123,21 @@ def approvals(args: argparse.Namespace) -> int:
                 print(f"    review ({flag}{review.get('verdict') or 'no verdict'}): {review['text']}")
             if record["status"] in ("pending", "approved"):
                 _print_commits(pending_commits(mem, target, record["commit"]))
+        clones = mem.all("clones")
+        print(f"clones proposed by research: {len(clones) or 'none'}")
+        for record in clones.values():
+            where = f" at {record['path']}" if record.get("path") else ""
+            hint = f" (`ryx approve {record['id']}` clones it)" if record["status"] == "pending" else ""
+            print(f"  {record['id']} {record['status']}: {record['url']}{where}, for {record['test_id']}{hint}")
     return EXIT_OK
+
+
+def repos(args: argparse.Namespace) -> int:
+    """What local research searches: every known repository and package, and when it was indexed."""
+    from graph.repos import list_sources
+
+    db_path = Path(args.db).expanduser().resolve() if args.db else Path(default_db())
+    return list_sources(research_folder(db_path), refresh=args.refresh, target=args.target)
 
 
 def _print_commits(commits: list) -> None:
@@ -133,6 +149,8 @@ def _print_commits(commits: list) -> None:
 
 
 def approve(args: argparse.Namespace) -> int:
+    if args.id.startswith("clone-"):
+        return _approve_clone(args)
     target, database = _open(args)
     with database as db:
         record = merge_approval(Memory(db.store, target), target, args.id)
@@ -140,10 +158,43 @@ def approve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _approve_clone(args: argparse.Namespace) -> int:
+    """Clone the repository research proposed, into RYX_HOME/clones, and add it to the library
+    (indexed by the next research pass of any run that uses this database)."""
+    target, database = _open(args)
+    with database as db:
+        mem = Memory(db.store, target)
+        record = _clone_record(mem, args.id)
+        if record["status"] == "cloned":
+            print(f"{args.id} is already cloned at {record['path']}")
+            return EXIT_OK
+        path = clone(record["url"], control.ryx_home() / "clones")
+        mem.put("clones", args.id, {**record, "status": "cloned", "path": str(path)})
+        library = Library(research_folder(db.path))
+        try:
+            library.add([path], "clone")
+        finally:
+            library.close()
+    print(f"cloned {record['url']} into {path}; research searches it from the next cycle on")
+    return EXIT_OK
+
+
+def _clone_record(mem: Memory, clone_id: str) -> dict:
+    record = mem.get("clones", clone_id)
+    if record is None:
+        known = ", ".join(mem.all("clones")) or "none"
+        raise UsageError(f"no proposed clone {clone_id!r} for {mem.root}; known: {known}. See `ryx approvals`.")
+    return record
+
+
 def reject(args: argparse.Namespace) -> int:
     target, database = _open(args)
     with database as db:
         mem = Memory(db.store, target)
+        if args.id.startswith("clone-"):
+            mem.put("clones", args.id, {**_clone_record(mem, args.id), "status": "rejected"})
+            print(f"rejected {args.id}: it will not be cloned or proposed again")
+            return EXIT_OK
         record = find(mem, args.id)
         ws = Workspace(target)
         ws.prepare()

@@ -32,7 +32,9 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
         return f"  weakness: {w['category']} - {w['test_id']} ({w['points']} {unit})"
     if node in ("local_research", "online_research", "rethink"):
         r = update["research"]
-        return f"  approach {r['approach']}/{_APPROACHES} ({r['kind']}): {r['status']}, {len(r['sources'])} source(s)"
+        excerpts = len(r.get("evidence") or [])
+        return (f"  approach {r['approach']}/{_APPROACHES} ({r['kind']}): {r['status']}, "
+                f"{len(r['sources'])} source(s), {excerpts} excerpt(s) for the coding model")
     if node in ("patch", "verify"):
         return _attempt_line(node, update)
     if node in ("land", "escalate"):

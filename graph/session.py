@@ -55,8 +55,9 @@ class Session:
             finally:
                 workspace.remove()
                 control.unregister_run()
-                from nodes.support import unload_all_models
+                from nodes.support import stop_research, unload_all_models
 
+                stop_research()
                 unload_all_models()
 
     def _context(self, target: Path, db_path: str, specs: dict[str, str]) -> Context:
@@ -69,7 +70,7 @@ class Session:
 
     def _cycles(self, target: Path, ctx: Context, db, workspace: Workspace) -> int:
         from graph.builder import build_graph
-        from nodes.support import services_for
+        from nodes.support import research_library, services_for
 
         graph = build_graph().compile(checkpointer=db.saver, store=db.store)
         mem = Memory(db.store, target)
@@ -77,6 +78,7 @@ class Session:
         config = {"configurable": {"thread_id": thread}}
         print(f"target {target} | thread {thread} | db {db.path}", flush=True)
         svc = services_for(ctx)
+        research_library(svc)  # finds and indexes the machine's repos in the background
         night = self.night = Night.begin(str(target), thread, ctx.sandbox)
         supervisor = Supervisor(svc.config.faults, night, workspace=workspace,
                                 stopped=lambda: control.stop_requested(ctx.db_path), model_url=_ollama_url(ctx))
@@ -146,6 +148,9 @@ class Session:
         mem.put("threads", thread, {"target": ctx.target, "cycles": cycle, "sandbox": sandboxed})
         mem.put("nights", self.night.id, self.night.to_json())
         prune_thread(db.saver, thread)
+        from nodes.support import research_library, services_for
+
+        research_library(services_for(ctx)).kick()  # one incremental refresh of the library per cycle
 
     def _close_night(self, mem: Memory, out_dir: Path, meter: dict, ending: str) -> None:
         """The morning report, written without being asked, and the night on the terminal."""

@@ -13,11 +13,13 @@ from langgraph.store.memory import InMemoryStore
 
 from ryx.config import RyxConfig, load_config
 from ryx.gitops import Workspace, open_target
+from ryx.library import Indexer, Library, Plan, plan_for, research_folder
 from ryx.memory import Memory
 from ryx.meter import Meter
 from ryx.models import ModelPool, ModelSettings, varied
 from ryx.sandbox import Sandbox
 from ryx.skillset import LocalSkills, SnapshotSkills, snapshot_skills
+from ryx.webcache import WebCache
 from state.context import Context
 from state.policy import APPROACHES, MAX_FAILURES, TRIES_PER_APPROACH
 
@@ -25,6 +27,7 @@ MODEL_ATTEMPTS = 3
 _FALLBACK_STORE = InMemoryStore()
 _POOLS: list[ModelPool] = []
 _LOCAL_SKILLS = LocalSkills()
+_INDEXERS: dict[Path, Indexer] = {}
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,32 @@ def skills_cache(svc: Services) -> Path:
 
 
 def research_index(svc: Services) -> Path:
-    """The code index of local research: in a folder of its own, the only one a sandboxed
-    search skill may write."""
-    folder = Path(svc.ctx.db_path).parent / "research"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "index.sqlite"
+    return research_folder(svc.ctx.db_path) / "index.sqlite"
+
+
+def web_cache(svc: Services) -> WebCache:
+    return WebCache(research_folder(svc.ctx.db_path) / "web.sqlite", ttl_s=svc.config.web_ttl_s)
+
+
+def research_plan(svc: Services) -> Plan:
+    return plan_for(svc.config, skip=(svc.workspace.path,))
+
+
+def research_library(svc: Services) -> Indexer:
+    """The library of this run's research folder, its indexer started on first use."""
+    folder = research_folder(svc.ctx.db_path)
+    indexer = _INDEXERS.get(folder)
+    if indexer is None:
+        indexer = _INDEXERS[folder] = Indexer(Library(folder), lambda: research_plan(svc)).start()
+    return indexer
+
+
+def stop_research() -> None:
+    """Stop every background indexer this process started (for stop and exit)."""
+    while _INDEXERS:
+        _, indexer = _INDEXERS.popitem()
+        indexer.stop()
+        indexer.library.close()
 
 
 def skills(svc: Services, state) -> LocalSkills | SnapshotSkills:

@@ -14,7 +14,7 @@ from langgraph.store.base import BaseStore
 
 MAX_DIFF_KEPT = 4000
 KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads", "quarantine",
-         "nights", "made", "lessons", "skills")
+         "nights", "made", "lessons", "skills", "clones")
 
 
 def target_key(root: Path | str) -> str:

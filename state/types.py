@@ -23,6 +23,14 @@ class Weakness(TypedDict):
     suspects: list[str]
 
 
+class Evidence(TypedDict):
+    """A verbatim excerpt research found, and where from (`repo:path:lines`, or a URL)."""
+
+    source: str
+    text: str
+    kind: Literal["code", "web"]
+
+
 class Research(TypedDict):
     """What an approach found, and the plan the patch prompt carries."""
 
@@ -31,6 +39,7 @@ class Research(TypedDict):
     status: str
     plan: str
     sources: list[str]
+    evidence: NotRequired[list[Evidence]]  # best first; the patch prompt carries what fits
 
 
 class Candidate(TypedDict):

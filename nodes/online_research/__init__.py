@@ -1,33 +1,88 @@
-"""online_research (approach 2): search the web (ddgs), then plan. Offline is recorded, not fatal."""
+"""online_research (approach 2): search the web (cached), read the best pages, keep their most
+relevant paragraphs as evidence beside what local research found, and plan. Offline is
+recorded, not fatal. A repository the results point to is proposed for cloning: asked about
+in a run that can ask, queued for `ryx approve` in one that cannot, never cloned silently.
+"""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
 
-from nodes.support import ask, format_attempts, guidance, load_prompt, render, services
-from ryx.web import web_search
-from state import Research, RyxState
+from nodes.evidence import budget_chars, code_evidence, distinct, fit, format_evidence, research_query, web_evidence
+from nodes.online_research.query import web_query
+from nodes.support import (
+    ask,
+    format_attempts,
+    guidance,
+    load_prompt,
+    memory,
+    render,
+    research_library,
+    services,
+    web_cache,
+)
+from ryx.clones import clone, propose, repo_url
+from ryx.control import ryx_home
+from ryx.pages import page_text
+from ryx.web import WebResult, web_search
+from state import Evidence, Research, RyxState
 from state.context import Context
+
+PAGES = 2  # pages read in full, of the best results
+PLAN_SHARE = 0.25
+CLONE_INDEX_WAIT_S = 30.0  # a fresh clone the user said yes to is worth a short wait
 
 
 def online_research(state: RyxState, runtime: Runtime[Context]) -> dict:
     svc = services(runtime)
     weakness = state["weakness"]
-    enabled = svc.config.online and not svc.ctx.offline
-    result = web_search(_query(weakness), enabled=enabled)
-    found = "\n\n".join(f"{h.title} <{h.url}>\n{h.snippet}" for h in result.hits)
-    found = found or f"(no web results: {result.status}, {result.detail})"
+    query = web_query(weakness)
+    with web_cache(svc) as cache:
+        result = web_search(query, enabled=svc.config.online and not svc.ctx.offline,
+                            searx_url=svc.config.searx_url, cache=cache)
+        pages = [page_text(h.url, cache=cache) if i < PAGES else None for i, h in enumerate(result.hits)]
+    about = research_query(weakness)  # what makes a paragraph or a line relevant
+    found_web = [web_evidence(h, page, about) for h, page in zip(result.hits, pages, strict=True)]
+    found_web += _cloned_evidence(svc, runtime, state, result, query, about)
+    carried = (state.get("research") or {}).get("evidence") or []
+    evidence = distinct(found_web + [e for e in carried if e["kind"] == "code"])
+    found = format_evidence(fit(found_web, budget_chars(svc.pool.settings.num_ctx, PLAN_SHARE)))
+    if not found_web:
+        found = f"(no web results: {result.status}, {result.detail})"
     plan = ask(svc, "reasoning", render(load_prompt(__file__, "system.md")),
                render(load_prompt(__file__, "user.md"), **weakness, found=found,
                       attempts=format_attempts(state.get("attempts") or []),
                       notes=guidance(runtime, svc, weakness["test_id"])))
-    research = Research(approach=2, kind="online", status=result.status, plan=plan,
-                        sources=[h.url for h in result.hits])
+    status = result.status + (", cached" if result.cached else "")
+    research = Research(approach=2, kind="online", status=status, plan=plan,
+                        sources=[h.url for h in result.hits], evidence=evidence)
     return {"research": research}
 
 
-def _query(weakness: dict) -> str:
-    """The most specific line of the failure (an exception or assertion), plus 'python'."""
-    lines = [ln.strip() for ln in weakness["failure"].splitlines() if ln.strip()]
-    key = next((ln for ln in lines if "Error" in ln or ln.startswith("E ")), lines[0] if lines else "")
-    return f"python {key.lstrip('E ').strip()[:150]}"
+def _cloned_evidence(svc, runtime, state: RyxState, result: WebResult, query: str,
+                     about: str) -> list[Evidence]:
+    """The first repository the results point to: asked about (and, on yes, cloned, indexed and
+    searched) in a run that can ask; queued for approval otherwise."""
+    url = next((u for u in (repo_url(h.url) for h in result.hits) if u), None)
+    if url is None:
+        return []
+    weakness = state["weakness"]
+    record = propose(memory(runtime, svc), url, weakness["test_id"], found_by=query)
+    if record["status"] != "pending" or not svc.ctx.interactive:
+        return []
+    answer = interrupt({"kind": "clone", "id": record["id"], "question":
+                        f"Research points to {url}. Clone it (shallow, read only, never run) into "
+                        f"{ryx_home() / 'clones'} for local research? [y/N]"})
+    mem = memory(runtime, svc)
+    if str(answer).strip().lower() not in ("y", "yes"):
+        mem.put("clones", record["id"], {**record, "status": "rejected"})
+        return []
+    path = clone(url, ryx_home() / "clones")
+    mem.put("clones", record["id"], {**record, "status": "cloned", "path": str(path)})
+    indexer = research_library(svc)
+    source = indexer.library.add([path], "clone")[0]
+    indexer.prioritize([source])
+    indexer.wait_idle(CLONE_INDEX_WAIT_S)
+    hits = [h for h in indexer.library.search(about, 6) if h.repo == source.name][:2]
+    return [code_evidence(h, path, about) for h in hits]

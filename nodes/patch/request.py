@@ -1,10 +1,12 @@
 """What the coding model is asked, in the reply format sized to it.
 
-- search_replace (capable models): the test, failure, diagnosis, plan, notes, this cycle's
-  attempts, earlier failures and up to `context_files` files; SEARCH/REPLACE blocks back.
+- search_replace (capable models): the test, failure, diagnosis, plan, research's evidence
+  (verbatim, with provenance), notes, this cycle's attempts, earlier failures and up to
+  `context_files` files; SEARCH/REPLACE blocks back.
 - whole_function (small models, where the function under test is smaller than its file): the
-  failing assertion, that one function, notes and earlier failures trimmed to fit; the whole
-  function back, in a grammar where the runtime takes one.
+  failing assertion, that one function, and the same evidence, notes, this cycle's attempts and
+  earlier failures trimmed to fit; the whole function back, in a grammar where the runtime
+  takes one.
 - whole_file (small models otherwise): the same, with the one file; the whole file back.
 """
 
@@ -14,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from benchmark.protect import protected_violations
+from nodes.evidence import budget_chars, fit, format_evidence
 from nodes.patch.function import as_edit, grammar
 from nodes.support import (
     format_attempts,
@@ -30,6 +33,9 @@ from state import RyxState
 SMALL_FAILURE_CHARS = 600  # the failing assertion and its values, for a small model
 SMALL_NOTES_CHARS = 400
 SMALL_EARLIER_CHARS = 700
+SMALL_ATTEMPTS_CHARS = 400
+SMALL_EVIDENCE_SHARE = 0.08  # of the context: two short excerpts for a small model
+EVIDENCE_SHARE = 0.2  # of the context, for a capable model (the plan and files come on top)
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,9 @@ def build_request(svc, runtime, state: RyxState) -> Request:
 def _search_replace(svc, state: RyxState, earlier: list[dict], notes: str) -> Request:
     weakness = state["weakness"]
     files = context_files(svc, state, limit=svc.config.context_files)
+    evidence = fit(_evidence(svc, state, hide=list(files)), budget_chars(svc.pool.settings.num_ctx, EVIDENCE_SHARE))
     user = render(load_prompt(__file__, "user.md"), **weakness, files=format_files(files),
-                  plan=(state.get("research") or {}).get("plan", "(none)"),
+                  plan=(state.get("research") or {}).get("plan", "(none)"), evidence=format_evidence(evidence),
                   attempts=format_attempts(state.get("attempts") or [], detail=True),
                   earlier=format_earlier(earlier), notes=notes)
     return Request(load_prompt(__file__, "system_search_replace.md"), user, list(files))
@@ -100,12 +107,20 @@ def _whole_file(svc, state: RyxState, earlier: list[dict], notes: str) -> Reques
 
 def _small_context(svc, state: RyxState, earlier: list[dict], notes: str) -> dict[str, str]:
     """The smallest context that holds the answer: the test function, the failing assertion,
-    and the person's notes and earlier failures only where there are some, trimmed."""
+    and research's evidence, the person's notes, this cycle's attempts and earlier failures
+    only where there are some, trimmed."""
     weakness = state["weakness"]
     _, function = test_source(svc.workspace.path, weakness["test_id"], whole_file_up_to=0)
     extra = ""
+    elsewhere = _evidence(svc, state, hide=None)  # the target's own code is what the prompt shows
+    evidence = fit(elsewhere, budget_chars(svc.pool.settings.num_ctx, SMALL_EVIDENCE_SHARE))
+    if evidence:
+        extra += f"\nCode and pages research found (use them if they help):\n{format_evidence(evidence)}\n"
     if notes != "(none)":
         extra += f"\nNotes from the person who supervises Ryx:\n{notes[:SMALL_NOTES_CHARS]}\n"
+    attempts = state.get("attempts") or []
+    if attempts:
+        extra += f"\nFailed so far in this cycle:\n{format_attempts(attempts)[-SMALL_ATTEMPTS_CHARS:]}\n"
     if earlier:
         extra += ("\nTried before and failed (do not repeat):\n"
                   f"{format_earlier(earlier, limit_chars=SMALL_EARLIER_CHARS)}\n")
@@ -144,6 +159,17 @@ def _function(svc, state: RyxState) -> FunctionSpan | None:
         return None
     whole = (svc.workspace.path / span.path).read_text(encoding="utf-8", errors="replace")
     return span if len(span.source) < len(whole) else None
+
+
+def _evidence(svc, state: RyxState, hide: list[str] | None) -> list:
+    """Research's evidence less what the prompt shows anyway: the target's files in `hide`
+    (None: every excerpt of the target)."""
+    own = f"{target_repo_name(svc)}:"
+    items = (state.get("research") or {}).get("evidence") or []
+    if hide is None:
+        return [e for e in items if not e["source"].startswith(own)]
+    shown = tuple(f"{own}{path}:" for path in hide)
+    return [e for e in items if not e["source"].startswith(shown)]
 
 
 def candidate_paths(svc, state: RyxState) -> list[str]:

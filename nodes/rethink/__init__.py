@@ -16,4 +16,6 @@ def rethink(state: RyxState, runtime: Runtime[Context]) -> dict:
                render(load_prompt(__file__, "user.md"), **weakness,
                       attempts=format_attempts(state.get("attempts") or [], detail=True),
                       notes=guidance(runtime, svc, weakness["test_id"])))
-    return {"research": Research(approach=3, kind="rethink", status="ok", plan=plan, sources=[])}
+    carried = (state.get("research") or {}).get("evidence") or []  # what the earlier approaches found
+    return {"research": Research(approach=3, kind="rethink", status="ok", plan=plan, sources=[],
+                                 evidence=carried)}

@@ -32,7 +32,7 @@ import importlib.metadata as md, json, sys
 own = sys.argv[1]
 print(json.dumps(sorted(name for name, dists in md.packages_distributions().items() if set(dists) != {own})))
 """
-_HARNESS_NAMES = frozenset({"pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py"})
+HARNESS_NAMES = frozenset({"pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def module_names(python: str, own: str = "") -> frozenset[str]:
     """Top-level names the interpreter imports from outside a project: its standard library,
     its installed distributions (but those only of the distribution `own`), the test harness."""
     installed = json.loads(_ask(python, _INSTALLED_QUERY, own))
-    return describe(python).stdlib | frozenset(installed) | _HARNESS_NAMES
+    return describe(python).stdlib | frozenset(installed) | HARNESS_NAMES
 
 
 def _ask(python: str, code: str, *args: str) -> str:
