@@ -1,9 +1,11 @@
 """File discovery: given a task or an error text, the right file is among the top hits.
 
-The corpus is three small but realistic repositories (a shop web app, a sync CLI, a table
-library; ~50 files) kept as text bundles in `discovery_cases/`, written out as real git
-repositories at test time and indexed with `skills.search.CodeIndex`. Easy cases share
-identifiers with the file; hard ones (2 points) are prose without shared identifiers,
+The corpus is small but realistic code kept as text bundles in `discovery_cases/`: three
+repositories (a shop web app, a sync CLI, a table library; ~50 files) written out as real git
+repositories, a fourth (a ledger) written four folders deep under a home that
+`ryx.repos.discover` must find without being told where, and an installed package (an HTTP
+client) laid out as site-packages. All are indexed with `skills.search.CodeIndex`. Easy cases
+share identifiers with the file; hard ones (2 points) are prose without shared identifiers,
 misspellings and synonyms.
 """
 
@@ -56,6 +58,17 @@ During handling of the above exception, another exception occurred:
 urllib.error.URLError: <urlopen error [Errno 104] Connection reset by peer>
 '''
 
+TRACEBACK_SITE = '''Traceback (most recent call last):
+  File "/home/me/app/sync.py", line 12, in main
+    data = client.get("/feed")
+  File "/home/me/.venv/lib/python3.11/site-packages/retryhttp/client.py", line 25, in get
+    raise GiveUp(f"GET {path} failed {self.attempts} times") from last
+retryhttp.errors.GiveUp: GET /feed failed 5 times
+'''
+
+FAR = "~/src/clients/acme/ledger"  # how research names a repo it found under the home
+SITE = "site-packages/retryhttp"
+
 TEST_SOURCE_GROUP_BY = '''def test_group_by_sums_each_group():
     t = Table.from_records([{"city": "Oslo", "n": 2}, {"city": "Oslo", "n": 3}])
     assert t.group_by("city").agg(n="sum").rows == [{"city": "Oslo", "n": 5}]
@@ -101,6 +114,13 @@ CASES = [
          "tabkit:tabkit/stats.py"),
     hard("prose_double_charge", "customers get charged twice when the bank takes long to respond",
          "shopweb:shopweb/services/payment.py"),
+    easy("far_repo_exception", "ledger.posting.UnbalancedEntry: rent: debits 1200 != credits 1000",
+         f"{FAR}:ledger/posting.py", k=1),
+    hard("far_repo_prose", "amounts lose their exact value and are rounded to cents too early",
+         f"{FAR}:ledger/money.py"),
+    easy("site_packages_traceback", TRACEBACK_SITE, f"{SITE}:client.py", k=1),
+    hard("site_packages_synonym", "the pause between tries keeps doubling and gets far too long",
+         f"{SITE}:backoff.py"),
 ]
 
 
@@ -120,21 +140,45 @@ def git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
 
 
+def write_bundle(bundle: Path, base: Path) -> list[str]:
+    """The bundle's files under `base`; the top folders it wrote."""
+    tops: set[str] = set()
+    for name, text in read_bundle(bundle).items():
+        target = base / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        tops.add(name.split("/", 1)[0])
+    return sorted(tops)
+
+
+def make_repo(root: Path) -> None:
+    git(root, "init", "-q")
+    git(root, "config", "user.name", "Bench")
+    git(root, "config", "user.email", "bench@example.com")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+
+
 def write_repos(base: Path) -> list[str]:
     repos: set[str] = set()
-    for bundle in sorted(CASES_DIR.glob("corpus_*.txt")):
-        for name, text in read_bundle(bundle).items():
-            target = base / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            repos.add(name.split("/", 1)[0])
+    for name in ("shopweb", "syncctl", "tabkit"):
+        repos.update(write_bundle(CASES_DIR / f"corpus_{name}.txt", base))
     for repo in sorted(repos):
-        git(base / repo, "init", "-q")
-        git(base / repo, "config", "user.name", "Bench")
-        git(base / repo, "config", "user.email", "bench@example.com")
-        git(base / repo, "add", "-A")
-        git(base / repo, "commit", "-q", "-m", "initial")
+        make_repo(base / repo)
     return sorted(repos)
+
+
+def far_repos(home: Path) -> dict[str, Path]:
+    """The ledger, deep in a home beside decoys, and what discovery finds there by name."""
+    from ryx.repos import discover
+
+    write_bundle(CASES_DIR / "corpus_ledger.txt", home / "src" / "clients" / "acme")
+    make_repo(home / "src" / "clients" / "acme" / "ledger")
+    for decoy in ("node_modules/left-pad", ".cache/pip/src/x", "venv/src/y"):
+        (home / decoy).mkdir(parents=True)
+        git(home / decoy, "init", "-q")
+    found = discover([home]).repos
+    return {"~/" + p.relative_to(home.resolve()).as_posix(): p for p in found}
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +187,10 @@ def index(tmp_path_factory: pytest.TempPathFactory):
     ix = CodeIndex(base / "index.sqlite")
     indexed = sum(ix.update(repo, base / "repos" / repo) for repo in write_repos(base / "repos"))
     assert indexed >= 30, f"the discovery corpus should have 30+ files, indexed {indexed}"
+    for name, root in far_repos(base / "home").items():
+        ix.update(name, root)
+    write_bundle(CASES_DIR / "corpus_site.txt", base / "site-packages")
+    ix.update(SITE, base / "site-packages" / "retryhttp")
     yield ix
     ix.close()
 
