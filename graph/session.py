@@ -78,7 +78,10 @@ class Session:
         config = {"configurable": {"thread_id": thread}}
         print(f"target {target} | thread {thread} | db {db.path}", flush=True)
         svc = services_for(ctx)
-        research_library(svc)  # finds and indexes the machine's repos in the background
+        try:
+            research_library(svc)  # finds and indexes the machine's repos in the background
+        except OSError as exc:
+            print(f"research library not started ({exc}); local research tries again each cycle", flush=True)
         night = self.night = Night.begin(str(target), thread, ctx.sandbox)
         supervisor = Supervisor(svc.config.faults, night, workspace=workspace,
                                 stopped=lambda: control.stop_requested(ctx.db_path), model_url=_ollama_url(ctx))

@@ -101,8 +101,7 @@ def format_evidence(items: list[Evidence]) -> str:
         return "(none)"
     blocks = []
     for n, item in enumerate(items, 1):
-        fence = "```" if item["kind"] == "code" else ""
-        body = f"```\n{item['text']}\n```" if fence else item["text"]
+        body = f"```\n{item['text']}\n```" if item["kind"] == "code" else item["text"]
         blocks.append(f"[{n}] {item['source']}\n{body}")
     return "\n\n".join(blocks)
 

@@ -52,36 +52,51 @@ def find_git_repos(roots: Iterable[Path], *, max_depth: int = 2, limit: int = 50
 def discover(roots: Iterable[Path], *, exclude: Iterable[str] = (), max_depth: int = DISCOVER_DEPTH,
              limit: int | None = DISCOVER_LIMIT, budget_s: float | None = DISCOVER_BUDGET_S,
              priority: Iterable[str] = CODE_FOLDERS) -> Discovery:
-    """Git repositories at or below `roots`, breadth-first, the `priority` folders of each
-    root first; paths matching an `exclude` glob (or whose folder name does) are skipped."""
-    started = time.monotonic()
-    patterns = tuple(exclude)
-    queue: deque[tuple[Path, int]] = deque()
+    """Git repositories at or below `roots`: the `priority` folders of each root walked
+    first, then the rest of it, each breadth-first. Paths matching an `exclude` glob (or
+    whose folder name does) are skipped."""
+    walk = _Walk(tuple(exclude), max_depth, limit, None if budget_s is None else time.monotonic() + budget_s)
+    first = tuple(priority)
     for root in roots:
         root = Path(root).expanduser()
-        if root.is_dir():
-            queue.append((root.resolve(), 0))
-    found: dict[Path, None] = {}
-    seen: set[Path] = set()
-    first = tuple(priority)
-    while queue:
-        if budget_s is not None and time.monotonic() - started > budget_s:
-            break
-        if limit is not None and len(found) >= limit:
-            break
-        directory, depth = queue.popleft()
-        if directory in seen or _excluded(directory, patterns):
+        if not root.is_dir():
             continue
-        seen.add(directory)
-        if (directory / ".git").exists():
-            found[directory] = None
-            continue
-        if depth >= max_depth:
-            continue
-        children = _subdirs(directory, first if depth == 0 else ())
-        queue.extend((child, depth + 1) for child in children)
-    complete = not queue
-    return Discovery(tuple(found), complete, time.monotonic() - started)
+        root = root.resolve()
+        for name in first:
+            if _worth_entering(root / name):
+                walk.run(root / name, 1)
+        walk.run(root, 0)
+    return Discovery(tuple(walk.found), walk.complete, time.monotonic() - walk.started)
+
+
+class _Walk:
+    """One discovery's shared budget and findings, over several breadth-first walks."""
+
+    def __init__(self, exclude: tuple[str, ...], max_depth: int, limit: int | None, deadline: float | None):
+        self.exclude, self.max_depth, self.limit, self.deadline = exclude, max_depth, limit, deadline
+        self.found: dict[Path, None] = {}
+        self.seen: set[Path] = set()
+        self.complete = True
+        self.started = time.monotonic()
+
+    def run(self, start: Path, depth: int) -> None:
+        queue: deque[tuple[Path, int]] = deque([(start, depth)])
+        while queue:
+            if self._spent():
+                self.complete = False
+                return
+            directory, depth = queue.popleft()
+            if directory in self.seen or _excluded(directory, self.exclude):
+                continue
+            self.seen.add(directory)
+            if (directory / ".git").exists():
+                self.found[directory] = None
+            elif depth < self.max_depth:
+                queue.extend((child.resolve(), depth + 1) for child in _subdirs(directory))
+
+    def _spent(self) -> bool:
+        over_time = self.deadline is not None and time.monotonic() > self.deadline
+        return over_time or (self.limit is not None and len(self.found) >= self.limit)
 
 
 def _excluded(path: Path, patterns: tuple[str, ...]) -> bool:
@@ -89,15 +104,13 @@ def _excluded(path: Path, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch(text, os.path.expanduser(p)) or fnmatch(path.name, p) for p in patterns)
 
 
-def _subdirs(directory: Path, first: tuple[str, ...]) -> list[Path]:
-    """Child directories worth a look, the `first` names first; unreadable ones are skipped."""
+def _subdirs(directory: Path) -> list[Path]:
+    """Child directories worth a look, sorted; unreadable ones are skipped."""
     try:
         children = sorted(directory.iterdir())
     except OSError:
         return []
-    order = {name: i for i, name in enumerate(first)}
-    worth = [c for c in children if _worth_entering(c)]
-    return sorted(worth, key=lambda c: order.get(c.name, len(order)))
+    return [c for c in children if _worth_entering(c)]
 
 
 def _worth_entering(path: Path) -> bool:

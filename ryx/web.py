@@ -133,8 +133,7 @@ def _failure(exc: BaseException, attempts: int) -> WebResult:
         return WebResult("ok", (), "no results found")
     if _offline(exc):
         return WebResult(
-            "offline", (), f"no network after {attempts} attempt(s): {reason}; "
-            "research goes on with local sources"
+            "offline", (), f"no network ({reason}); research goes on with local sources"
         )
     return WebResult(
         "error", (), f"web search failed after {attempts} attempt(s): {reason}; "

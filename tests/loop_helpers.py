@@ -87,8 +87,10 @@ def reasoning_lines() -> list[dict]:
 
 
 def cli_env(home: Path) -> dict[str, str]:
+    """The environment of a CLI run: its own RYX_HOME, and HOME there too, so the research
+    library finds the test's repos, never the developer's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PYTEST_"))}
-    env.update(RYX_HOME=str(home), PYTHONUNBUFFERED="1", OLLAMA_HOST="http://127.0.0.1:9")
+    env.update(RYX_HOME=str(home), HOME=str(home), PYTHONUNBUFFERED="1", OLLAMA_HOST="http://127.0.0.1:9")
     return env
 
 

@@ -117,7 +117,7 @@ def test_the_same_fault_again_and_again_ends_the_night_with_exit_1_and_says_why(
     result = run_cli(improve_args(target, replay, db, "--infinite"), tmp_path / "home")
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "the same fault happened 2 times in a row (FileExistsError at nodes/support.py:research_index" \
+    assert "the same fault happened 2 times in a row (FileExistsError at ryx/library.py:research_folder" \
         in result.stderr
     assert result.stderr.count("ryx: fault in cycle 1: FileExistsError") == 2
     assert any(ln.startswith("Night ") and "ended: a fault that kept coming back" in ln for ln in result.stdout.splitlines())

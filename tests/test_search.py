@@ -377,3 +377,30 @@ def test_huge_queries_stay_fast(index: CodeIndex, repo: Path, query: str) -> Non
     start = time.monotonic()
     index.search(query)
     assert time.monotonic() - start < 1.0
+
+
+def test_code_outranks_prose_that_matches_as_well(index: CodeIndex, tmp_path: Path) -> None:
+    text = "def parse_invoice_total(invoice):\n    return invoice.total\n"
+    root = make_repo(tmp_path / "prose", {"README.md": text, "docs/guide.rst": text, "billing/parse.py": text})
+    index.update("prose", root)
+    assert paths(index, "parse_invoice_total")[0] == "billing/parse.py"
+
+
+def test_a_read_only_index_searches_while_another_connection_writes(repo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "shared.sqlite"
+    with CodeIndex(db) as writer:
+        writer.update("app", repo)
+        writer._conn.execute("BEGIN IMMEDIATE")  # a write under way, as the indexer's would be
+        with CodeIndex(db, readonly=True) as reader:
+            assert paths(reader, "RetryPolicy")[0] == "app/retry.py"
+            assert reader.file_count("app") == 4
+        writer._conn.execute("ROLLBACK")
+
+
+def test_a_read_only_index_of_another_layout_finds_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with CodeIndex(db, readonly=True) as reader:
+        assert reader.search("anything") == []
