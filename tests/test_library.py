@@ -6,6 +6,7 @@ Real folders, real `git init` repositories, real SQLite; nothing is mocked.
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -147,3 +148,13 @@ def test_research_settings_are_read(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert (config.searx_url, config.web_ttl_s) == ("http://localhost:8888", 7200.0)
     assert config.research_exclude == ("vendor", "~/secret/*")
+
+
+def test_the_index_benchmark_runs_on_a_small_home() -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "bench_index.py"
+    result = subprocess.run([sys.executable, str(script), "--repos", "3", "--files", "4", "--lines", "20",
+                             "--busy-repos", "6"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "home: 3 repos x 4 files" in result.stdout
+    assert "the change is searchable after both:      yes" in result.stdout
+    assert "of the full index" in result.stdout and "a search during the first pass of 6 repos" in result.stdout
