@@ -28,6 +28,7 @@ _FALLBACK_STORE = InMemoryStore()
 _POOLS: list[ModelPool] = []
 _LOCAL_SKILLS = LocalSkills()
 _INDEXERS: dict[Path, Indexer] = {}
+LIBRARY_REFRESH_S = 600.0  # a run looks for new and changed repos at most this often
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def research_library(svc: Services) -> Indexer:
     folder = research_folder(svc.ctx.db_path)
     indexer = _INDEXERS.get(folder)
     if indexer is None:
-        indexer = _INDEXERS[folder] = Indexer(Library(folder), lambda: research_plan(svc)).start()
+        indexer = Indexer(Library(folder), lambda: research_plan(svc), refresh_s=LIBRARY_REFRESH_S)
+        _INDEXERS[folder] = indexer.start()
     return indexer
 
 

@@ -67,7 +67,8 @@ class Library:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:  # never under a statement the indexer's thread is running
+            self._conn.close()
 
     def add(self, paths: Iterable[Path], kind: str = "repo") -> list[Source]:
         """Register folders (known ones keep their record); the sources for `paths`, in order."""
@@ -145,10 +146,12 @@ def research_folder(db_path: str | Path) -> Path:
 
 class Indexer:
     """Discovers and indexes the library's sources on a background thread, one pass per
-    `kick()`; `prioritize()` puts sources at the front of the current pass."""
+    `kick()` (but a whole pass at most every `refresh_s` seconds: a kick in between indexes only
+    what was prioritized); `prioritize()` puts sources at the front of the current pass."""
 
-    def __init__(self, library: Library, plan: Callable[[], Plan]) -> None:
-        self.library, self._plan = library, plan
+    def __init__(self, library: Library, plan: Callable[[], Plan], refresh_s: float = 0.0) -> None:
+        self.library, self._plan, self.refresh_s = library, plan, refresh_s
+        self._last_full: float | None = None
         self._kick, self._stop, self._idle = threading.Event(), threading.Event(), threading.Event()
         self._urgent: list[Source] = []
         self._lock = threading.Lock()
@@ -196,19 +199,26 @@ class Indexer:
                 self._idle.set()
 
     def _pass(self) -> None:
-        plan = self._plan()
-        found = discover(plan.roots, exclude=plan.exclude)
-        skip = {p.resolve() for p in plan.skip}
-        repos = [p for p in found.repos if p.resolve() not in skip]
-        queue = self.library.add(repos, "repo") + self.library.sources(("site", "clone"))
+        full = self._last_full is None or time.monotonic() - self._last_full >= self.refresh_s
+        queue = self._everything() if full else []
         with CodeIndex(self.library.index_path) as index:
             done: set[str] = set()
             while not self._stop.is_set():
                 source = self._next(queue, done)
                 if source is None:
+                    if full:
+                        self._last_full = time.monotonic()
                     return
                 done.add(source.name)
                 self._index(index, source)
+
+    def _everything(self) -> list[Source]:
+        """Every source, the repositories found under the plan's roots first."""
+        plan = self._plan()
+        found = discover(plan.roots, exclude=plan.exclude)
+        skip = {p.resolve() for p in plan.skip}
+        repos = [p for p in found.repos if p.resolve() not in skip]
+        return self.library.add(repos, "repo") + self.library.sources(("site", "clone"))
 
     def _next(self, queue: list[Source], done: set[str]) -> Source | None:
         with self._lock:

@@ -158,3 +158,21 @@ def test_the_index_benchmark_runs_on_a_small_home() -> None:
     assert "home: 3 repos x 4 files" in result.stdout
     assert "the change is searchable after both:      yes" in result.stdout
     assert "of the full index" in result.stdout and "a search during the first pass of 6 repos" in result.stdout
+
+
+def test_a_kick_within_the_refresh_time_indexes_only_what_was_prioritized(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    init(home / "code" / "first", {"a.py": "def first_function():\n    pass\n"})
+    library = Library(tmp_path / "research")
+    indexer = Indexer(library, lambda: Plan(roots=(home,)), refresh_s=3600).start()
+    try:
+        assert indexer.wait_idle(30), indexer.error
+        init(home / "code" / "second", {"b.py": "def second_function():\n    pass\n"})
+        pkg = init(tmp_path / "pkg", {"p.py": "def package_function():\n    pass\n"})
+        indexer.prioritize(library.add([pkg], "site"))
+        assert indexer.wait_idle(30), indexer.error
+        assert library.search("package_function", 1)[0].path == "p.py"
+        assert "b.py" not in {h.path for h in library.search("second_function", 5)}
+    finally:
+        indexer.stop()
+        library.close()
