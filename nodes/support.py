@@ -11,7 +11,9 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
+from ryx.budget import SizeBook
 from ryx.config import RyxConfig, load_config
+from ryx.control import ryx_home
 from ryx.gitops import Workspace, open_target
 from ryx.library import Indexer, Library, Plan, plan_for, research_folder
 from ryx.memory import Memory
@@ -49,7 +51,8 @@ def services_for(ctx: Context) -> Services:
     if not ctx.sandbox:  # the user's explicit --no-sandbox
         config = replace(config, benchmark=replace(config.benchmark, sandbox=False))
     meter = Meter()
-    pool = ModelPool(ctx.specs(), ModelSettings(), meter)
+    settings = ModelSettings(vram_gb=config.vram_gb, ram_gb=config.ram_gb, num_gpu=config.num_gpu)
+    pool = ModelPool(ctx.specs(), settings, meter, SizeBook(ryx_home() / "model-sizes.json"))
     _POOLS.append(pool)
     return Services(ctx, root, config, Workspace(root), pool, meter)
 
@@ -146,6 +149,7 @@ def ask(svc: Services, role: str, system: str, user: str, temperature: float | N
     with svc.pool.meter.timing("model"):
         model, kwargs = varied(svc.pool.for_role(role), temperature, seed, grammar)
         reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)], kwargs)
+    svc.pool.after_call()
     content = reply.content
     if isinstance(content, list):
         content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)

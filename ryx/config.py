@@ -56,6 +56,9 @@ class RyxConfig:
     lint_rules: tuple[str, ...] = ("E9", "F821", "F401", "F841", "T201")  # [quality] lint; () = off
     keep_docs: bool = True  # [quality] keep_docs: refuse candidates that drop docstrings/comments
     samples: int | dict[str, int] | None = None  # [models] samples: per attempt, or {model: n}
+    vram_gb: float | None = None  # [models] vram_gb: memory for Ollama models (None: detected)
+    ram_gb: float = 0.0  # [models] ram_gb: RAM a model may spill into, only with num_gpu
+    num_gpu: int | None = None  # [models] num_gpu: layers on the GPU (CPU offload on purpose)
 
     def samples_for(self, spec: str, default: int) -> int:
         """Candidates an attempt draws from the model `spec` (`ollama:NAME` or its bare NAME)."""
@@ -74,7 +77,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "plugin_autoload": bool,
     },
     "paths": {"protected": list, "safe": list},
-    "models": {**{role: str for role in ROLES}, "samples": (int, dict)},
+    "models": {**{role: str for role in ROLES}, "samples": (int, dict), "vram_gb": (int, float),
+               "ram_gb": (int, float), "num_gpu": int},
     "research": {"roots": list, "exclude": list, "online": bool, "searx_url": str, "cache_hours": (int, float)},
     "quality": {"lint": list, "keep_docs": bool},
     "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int, "max_faults": int,
@@ -179,7 +183,21 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         lint_rules=_strings(quality.get("lint", list(RyxConfig.lint_rules)), "quality.lint", source),
         keep_docs=quality.get("keep_docs", True),
         samples=_samples(raw.get("models", {}).get("samples"), source),
+        **_memory(raw.get("models", {}), source),
     )
+
+
+def _memory(models: dict[str, Any], source: str) -> dict[str, Any]:
+    """[models] vram_gb, ram_gb and num_gpu, checked."""
+    vram, ram, layers = models.get("vram_gb"), models.get("ram_gb", 0), models.get("num_gpu")
+    if vram is not None and not 0 < vram <= 1024:
+        raise ConfigError(f"{source}: `models.vram_gb` must be between 0 and 1024 GB, got {vram!r}.")
+    if ram < 0 or ram and layers is None:
+        raise ConfigError(f"{source}: `models.ram_gb` ({ram!r}) needs `models.num_gpu` (how many layers stay "
+                          "on the GPU): CPU offload is only ever on purpose.")
+    if layers is not None and layers < 0:
+        raise ConfigError(f"{source}: `models.num_gpu` must be 0 or more layers, got {layers!r}.")
+    return {"vram_gb": None if vram is None else float(vram), "ram_gb": float(ram), "num_gpu": layers}
 
 
 def _samples(value: int | dict[str, Any] | None, source: str) -> int | dict[str, int] | None:

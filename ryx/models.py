@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ryx import embedded, ollama
+from ryx.budget import SizeBook, detect_vram_gb, smaller_fitting
 from ryx.errors import ConfigError, EnvironmentMissing, UsageError
 from ryx.meter import Meter
 from ryx.ollama import unload_ollama_models
@@ -50,8 +51,11 @@ class ModelSettings:
     timeout_s: float = 300
     temperature: float = 0.2
     keep_alive: str = "10m"
-    max_resident: int = 1
+    max_resident: int = 4  # Ollama models held at once; the memory budget usually binds first
     max_tokens: int = 2048
+    vram_gb: float | None = None  # the model memory budget; None: detected (ryx.budget)
+    ram_gb: float = 0.0  # with num_gpu set: the part of a model allowed in RAM instead
+    num_gpu: int | None = None  # layers on the GPU; set it to offload the rest to the CPU
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ollama_url", ollama.normalize_url(self.ollama_url))
@@ -205,22 +209,61 @@ def _replay_script(path: str) -> ReplayScript:
     return ReplayScript(path)
 
 
+class ModelTooBig(ConfigError):
+    """An Ollama model that cannot fit the memory budget even alone."""
+
+
 class ModelPool:
     """The one loader: builds each role's chat model once and keeps Ollama's memory in budget.
 
-    Before handing out an Ollama model that is not resident, the least recently used ones
-    are unloaded (keep_alive 0) until at most `settings.max_resident` remain.
+    Every Ollama model that fits stays resident beside the others (the 3B intent model beside
+    a 14B, on a big enough card). Before one that does not fit is handed out, resident models
+    are unloaded (keep_alive 0), those only the intent role uses first, then the least recently
+    used, until it fits the budget and at most `settings.max_resident` remain. A model larger
+    than the whole budget is refused, naming a smaller pulled tag when there is one.
     """
 
-    def __init__(self, specs: Mapping[str, str], settings: ModelSettings, meter: Meter | None = None) -> None:
+    def __init__(self, specs: Mapping[str, str], settings: ModelSettings, meter: Meter | None = None,
+                 sizes: SizeBook | None = None) -> None:
         self.specs = dict(specs)
         self.settings = settings
         self.meter = meter or Meter()  # counts `load:ROLE` each time a role's model is loaded
+        self.sizes = sizes or SizeBook()
+        self._budget: tuple[float, str] | None = None
         self._models: dict[tuple[str, str], Any] = {}
         self._scripts: dict[str, ReplayScript] = {}
         self._resident: list[str] = []
         self._used_ollama: list[str] = []
+        self._measure = False  # a model was loaded: its size is read after its first call
         self._lock = threading.RLock()
+
+    @property
+    def budget(self) -> tuple[float, str]:
+        """(GB for Ollama models, where that number came from)."""
+        if self._budget is None:
+            if self.settings.vram_gb is not None:
+                vram, source = self.settings.vram_gb, "[models] vram_gb"
+            else:
+                vram, source = detect_vram_gb()
+            offload = self.settings.ram_gb if self.settings.num_gpu is not None else 0.0
+            self._budget = (vram + offload, source + (f" + {offload:g} GB of RAM (num_gpu)" if offload else ""))
+        return self._budget
+
+    def fit_together(self, *roles: str) -> bool:
+        """Whether the Ollama models of `roles` can all be resident at once."""
+        names = {split_spec(self.specs[r])[1] for r in roles if self.specs.get(r, "").startswith("ollama:")}
+        if len(names) <= 1:
+            return True
+        url = self.settings.ollama_url
+        return (len(names) <= self.settings.max_resident
+                and sum(self.sizes.size(url, n) for n in names) <= self.budget[0])
+
+    def after_call(self) -> None:
+        """After a call: the size of a model just loaded, as the server reports it, is kept."""
+        with self._lock:
+            if self._measure:
+                self._measure = False
+                self.sizes.measure(self.settings.ollama_url)
 
     def for_role(self, role: str) -> BaseChatModel:
         """The chat model for `role`, loading it (and making room for it) if needed."""
@@ -253,17 +296,35 @@ class ModelPool:
         raise UsageError(f"model spec {provider}:{name} has no known provider; use ollama:NAME.")
 
     def _make_room(self, name: str) -> None:
-        if name not in self._used_ollama:
-            self._used_ollama.append(name)
         if name in self._resident:
             self._resident.remove(name)
             self._resident.append(name)
             return
-        excess = len(self._resident) + 1 - self.settings.max_resident
-        if excess > 0:
-            victims, self._resident = self._resident[:excess], self._resident[excess:]
-            unload_ollama_models(self.settings.ollama_url, victims, UNLOAD_TIMEOUT_S)
+        url, (budget, source) = self.settings.ollama_url, self.budget
+        need = self.sizes.size(url, name)
+        if need > budget:
+            smaller = smaller_fitting(url, name, budget, self.sizes)
+            instead = f"choose a smaller tag such as {smaller}" if smaller else "pull and choose a smaller tag"
+            raise ModelTooBig(
+                f"Ollama model {name} takes about {need:.1f} GB, more than the {budget:.1f} GB budget "
+                f"({source}): {instead} (--model ROLE=NAME), raise [models] vram_gb, or offload part "
+                "of it to the CPU on purpose with [models] num_gpu and ram_gb.")
+        if name not in self._used_ollama:
+            self._used_ollama.append(name)
+        while self._resident and (len(self._resident) >= self.settings.max_resident
+                                  or sum(self.sizes.size(url, n) for n in self._resident) + need > budget):
+            victim = self._victim()
+            self._resident.remove(victim)
+            unload_ollama_models(url, [victim], UNLOAD_TIMEOUT_S)
         self._resident.append(name)
+        self._measure = True
+
+    def _victim(self) -> str:
+        """The resident model least soon needed: one only the intent role uses (it routes once,
+        at the start of a cycle), else the least recently used."""
+        intent_only = {split_spec(self.specs.get("intent", ""))[1]} - {
+            split_spec(spec)[1] for role, spec in self.specs.items() if role != "intent"}
+        return next((n for n in self._resident if n in intent_only), self._resident[0])
 
     @property
     def resident(self) -> list[str]:

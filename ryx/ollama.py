@@ -119,6 +119,7 @@ def build_chat_ollama(name: str, settings: Any) -> BaseChatModel:
     """A ChatOllama with the context size, timeout and keep_alive set explicitly."""
     from langchain_ollama import ChatOllama
 
+    offload = {} if getattr(settings, "num_gpu", None) is None else {"num_gpu": settings.num_gpu}
     return ChatOllama(
         model=name,
         base_url=settings.ollama_url,
@@ -127,6 +128,7 @@ def build_chat_ollama(name: str, settings: Any) -> BaseChatModel:
         keep_alive=settings.keep_alive,
         num_predict=settings.max_tokens,
         client_kwargs={"timeout": settings.timeout_s},
+        **offload,
     )
 
 

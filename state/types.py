@@ -92,6 +92,7 @@ class RyxState(TypedDict, total=False):
     baseline_cached: bool
     weakness: Weakness | None
     research: Research | None
+    planned: dict[str, Research] | None  # later approaches' research, written ahead ("online", "rethink")
     candidate: Candidate | None
     accepted: Candidate | None
     attempts: Annotated[list[Attempt], operator.add]

@@ -30,8 +30,10 @@ def _now() -> str:
 class FakeOllama:
     """An Ollama look-alike on 127.0.0.1 (port 0) running in a background thread."""
 
-    def __init__(self, models: Iterable[str] = DEFAULT_MODELS, delay_s: float = 0.0) -> None:
+    def __init__(self, models: Iterable[str] = DEFAULT_MODELS, delay_s: float = 0.0,
+                 sizes_gb: dict[str, float] | None = None) -> None:
         self.models: list[str] = list(models)
+        self.sizes_gb = dict(sizes_gb or {})  # memory a loaded model takes (/api/ps); its file is 1/1.2 of it
         self.loaded: set[str] = set()
         self.requests: list[tuple[str, Any]] = []
         self.delay_s = delay_s
@@ -139,13 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- GET ---------------------------------------------------------------------------
     def _tags(self) -> None:
-        models = [_model_entry(m) for m in self.fake.models]
+        models = [{**_model_entry(m), "size": int(self._bytes(m) / 1.2)} for m in self.fake.models]
         self._send(200, {"models": models})
 
     def _ps(self) -> None:
-        models = [{**_model_entry(m), "expires_at": _now(), "size_vram": 1000}
+        models = [{**_model_entry(m), "expires_at": _now(), "size": self._bytes(m), "size_vram": self._bytes(m)}
                   for m in sorted(self.fake.loaded)]
         self._send(200, {"models": models})
+
+    def _bytes(self, model: str) -> int:
+        return int(self.fake.sizes_gb.get(model, 1e-6) * 1e9)
 
     def _version(self) -> None:
         self._send(200, {"version": "0.0.0-fake"})

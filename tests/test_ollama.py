@@ -80,15 +80,16 @@ def test_roles_sharing_a_model_do_not_unload_it(fake_ollama: FakeOllama) -> None
     assert fake_ollama.loaded == {"phi4:14b"}
 
 
-def test_max_resident_two_unloads_the_least_recently_used(fake_ollama: FakeOllama) -> None:
+def test_max_resident_two_unloads_the_model_least_soon_needed(fake_ollama: FakeOllama) -> None:
     pool = pool_for(fake_ollama, max_resident=2)
     pool.for_role("intent").invoke("a")
     pool.for_role("coding").invoke("b")
     pool.for_role("intent").invoke("c")
     assert fake_ollama.loaded == {"qwen2.5:3b", "qwen2.5-coder:14b"}
-    pool.for_role("reasoning").invoke("d")
-    assert fake_ollama.loaded == {"qwen2.5:3b", "phi4:14b"}
-    assert pool.resident == ["qwen2.5:3b", "phi4:14b"]
+    pool.for_role("reasoning").invoke("d")  # the intent model routes once a cycle: it goes first
+    assert fake_ollama.loaded == {"qwen2.5-coder:14b", "phi4:14b"}
+    pool.for_role("intent").invoke("e")  # then the least recently used
+    assert pool.resident == ["phi4:14b", "qwen2.5:3b"]
 
 
 def test_unload_all_empties_server_memory(fake_ollama: FakeOllama) -> None:

@@ -14,6 +14,8 @@ from langgraph.runtime import Runtime
 
 from nodes.evidence import budget_chars, code_evidence, distinct, fit, format_evidence, research_query
 from nodes.local_research.installed import installed_packages
+from nodes.online_research import online_plan
+from nodes.rethink import rethink_plan
 from nodes.support import (
     ask,
     guidance,
@@ -60,7 +62,18 @@ def local_research(state: RyxState, runtime: Runtime[Context]) -> dict:
     status = ("ok" if hits else "empty") + f" ({searched} local source(s) indexed)"
     research = Research(approach=1, kind="local", status=status, plan=plan,
                         sources=[h.cite() for h in hits], evidence=evidence)
-    return {"research": research}
+    return {"research": research, "planned": _ahead(svc, runtime, state, evidence)}
+
+
+def _ahead(svc, runtime, state: RyxState, evidence: list) -> dict | None:
+    """When the reasoning and coding models cannot be resident together, the plans of the
+    later approaches are written now, while the reasoning model is loaded: a cycle then swaps
+    models three times at most (reasoning, coding, reasoning for the review or escalation),
+    not at every approach. Each failure still reaches the coding model in its own prompt."""
+    if svc.pool.fit_together("reasoning", "coding"):
+        return None
+    online = online_plan(svc, runtime, state, evidence, ahead=True)
+    return {"online": online, "rethink": rethink_plan(svc, runtime, state, online["evidence"], ahead=True)}
 
 
 def _strong(hits: list) -> list:

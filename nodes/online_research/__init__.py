@@ -30,12 +30,23 @@ from state import Evidence, Research, RyxState
 from state.context import Context
 
 PAGES = 2  # pages read in full, of the best results
+AHEAD = "(none yet: this plan is written ahead, for when the local plan has failed)"
 PLAN_SHARE = 0.25
 CLONE_INDEX_WAIT_S = 30.0  # a fresh clone the user said yes to is worth a short wait
 
 
 def online_research(state: RyxState, runtime: Runtime[Context]) -> dict:
+    planned = (state.get("planned") or {}).get("online")  # written ahead, beside the local plan
+    if planned:
+        return {"research": planned}
     svc = services(runtime)
+    carried = (state.get("research") or {}).get("evidence") or []
+    return {"research": online_plan(svc, runtime, state, carried)}
+
+
+def online_plan(svc, runtime, state: RyxState, carried: list[Evidence], *, ahead: bool = False) -> Research:
+    """Search, read, and plan; `ahead`: before any attempt failed (the reasoning model is
+    loaded now and will not be again before the coding model has had its tries)."""
     weakness = state["weakness"]
     query = web_query(weakness)
     with web_cache(svc) as cache:
@@ -45,19 +56,17 @@ def online_research(state: RyxState, runtime: Runtime[Context]) -> dict:
     about = research_query(weakness)  # what makes a paragraph or a line relevant
     found_web = [web_evidence(h, page, about) for h, page in zip(result.hits, pages, strict=True)]
     found_web += _cloned_evidence(svc, runtime, state, result, query, about)
-    carried = (state.get("research") or {}).get("evidence") or []
     evidence = distinct(found_web + [e for e in carried if e["kind"] == "code"])
     found = format_evidence(fit(found_web, budget_chars(svc.pool.settings.num_ctx, PLAN_SHARE)))
     if not found_web:
         found = f"(no web results: {result.status}, {result.detail})"
-    plan = ask(svc, "reasoning", render(load_prompt(__file__, "system.md")),
-               render(load_prompt(__file__, "user.md"), **weakness, found=found,
-                      attempts=format_attempts(state.get("attempts") or []),
+    attempts = AHEAD if ahead else format_attempts(state.get("attempts") or [])
+    plan = ask(svc, "reasoning", render(load_prompt(__file__, "system_ahead.md" if ahead else "system.md")),
+               render(load_prompt(__file__, "user.md"), **weakness, found=found, attempts=attempts,
                       notes=guidance(runtime, svc, weakness["test_id"])))
-    status = result.status + (", cached" if result.cached else "")
-    research = Research(approach=2, kind="online", status=status, plan=plan,
-                        sources=[h.url for h in result.hits], evidence=evidence)
-    return {"research": research}
+    status = result.status + (", cached" if result.cached else "") + (", planned ahead" if ahead else "")
+    return Research(approach=2, kind="online", status=status, plan=plan,
+                    sources=[h.url for h in result.hits], evidence=evidence)
 
 
 def _cloned_evidence(svc, runtime, state: RyxState, result: WebResult, query: str,

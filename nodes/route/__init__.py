@@ -46,6 +46,7 @@ def route(state: RyxState, runtime: Runtime[Context]) -> dict:
         "skills_reverted": list(choice.reverted),
         "weakness": None,
         "research": None,
+        "planned": None,
         "candidate": None,
         "accepted": None,
         "attempts": Overwrite([]),
