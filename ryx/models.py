@@ -92,6 +92,7 @@ def resolve_specs(
     chosen, note = _choose_provider(provider, replay_file, settings)
     specs = ModelSpecs({role: _default_spec(chosen, role, replay_file) for role in ROLES})
     specs.note = note
+    dropped = []
     for role, name in overrides.items():
         if role not in ROLES:
             raise UsageError(
@@ -101,6 +102,12 @@ def resolve_specs(
         spec = _override_spec(name, chosen, fallback=bool(note))
         if spec:
             specs[role] = spec
+        else:
+            dropped.append(f"{role}={name}")
+    if dropped:  # said out loud: a choice of the user's that this run cannot honour
+        specs.note += (f"; {', '.join(dropped)} needs Ollama, so the embedded model answers "
+                       f"{'that role' if len(dropped) == 1 else 'those roles'} instead (start Ollama, "
+                       "or write ollama:NAME to insist and fail)")
     return specs
 
 

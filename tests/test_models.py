@@ -64,6 +64,8 @@ def test_auto_fallback_keeps_prefixed_overrides_and_drops_ollama_names(closed_ur
     specs = resolve_specs("auto", overrides, None, settings)
     assert specs["coding"] == "embedded:smollm2"
     assert specs["reasoning"] == "ollama:phi4:14b"
+    line = describe_choice(specs, settings)
+    assert "coding=qwen2.5-coder:7b needs Ollama, so the embedded model answers that role instead" in line
 
 
 def test_overrides_bare_names_take_the_provider_prefixes_win(tmp_path: Path) -> None:
