@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from benchmark.runner import run_benchmark
 from benchmark.scorecard import Scorecard, ScorecardError
+from ryx import control
 from ryx.benchspec import env_key
 from ryx.config import load_config
 from ryx.errors import EXIT_ENVIRONMENT, EXIT_STOPPED, RyxError
@@ -29,7 +30,9 @@ if TYPE_CHECKING:  # LangGraph's store: imported only when the history is used
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        target, card, previous = _score(args)
+        with control.registered("benchmark", str(_target(args.target)), str(_db_path(args.db))), \
+                control.sigterm_as_interrupt():
+            target, card, previous = _score(args)
     except RyxError as exc:
         print(f"ryx: {exc}", file=sys.stderr)
         return exc.exit_code

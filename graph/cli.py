@@ -13,8 +13,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("improve", help="run the loop (same flags as python -m graph.run)", add_help=False)
     sub.add_parser("demo", help="copy the demo target into a new git repo and improve it", add_help=False)
-    stop = sub.add_parser("stop", help="`ryx stop all`: stop every run and unload its models")
+    stop = sub.add_parser("stop", help="`ryx stop all`: stop every run of yours (CLI, Studio, benchmark) "
+                          "and unload the models Ryx loaded")
     stop.add_argument("what", choices=["all"])
+    stop.add_argument("--models", choices=["ryx", "all"], default="ryx",
+                      help="which models to unload from Ollama: those Ryx loaded (default) or all it holds")
     for name, text in (("status", "runs, points, approvals, tickets"), ("approvals", "improvements waiting for approval")):
         _target_args(sub.add_parser(name, help=text))
     report = sub.add_parser("report", help="points per category over cycles; --night: a night's report")

@@ -33,35 +33,47 @@ def _open(args: argparse.Namespace):
 
 
 def stop(args: argparse.Namespace) -> int:
-    """Stop every run (stop file, SIGTERM, SIGKILL after a grace period) and unload models."""
-    from ryx.models import DEFAULT_OLLAMA, ModelSettings, unload_ollama_models
-    from ryx.ollama import is_reachable
+    """Stop every run of the user (CLI, Studio, `ryx benchmark`: stop file, SIGTERM, SIGKILL
+    after a grace period), then unload the models Ryx loaded (`--models all`: every model
+    Ollama holds)."""
+    from ryx.models import DEFAULT_OLLAMA, ModelSettings
+    from ryx.ollama import is_reachable, loaded_models, unload_ollama_models
 
+    started = time.monotonic()
     runs = control.live_runs()
     for run in runs:
         control.request_stop(run["db"])
         control.signal_run(int(run["pid"]))
-    _wait_or_kill([int(r["pid"]) for r in runs])
-    names = {spec.split(":", 1)[1] for r in runs for spec in r.get("models", {}).values()
-             if spec.startswith("ollama:")}
-    names |= set(DEFAULT_OLLAMA.values())
+    killed = _wait_or_kill([int(r["pid"]) for r in runs])
+    what = "; ".join(f"{r.get('kind', 'improve')} {r['pid']} on {r['target']}"
+                     + (" (killed)" if int(r["pid"]) in killed else "") for r in runs)
+    print(f"stopped {len(runs)} run(s)" + (f": {what}" if what else ""))
     url = ModelSettings().ollama_url
     if not is_reachable(url):
-        print(f"stopped {len(runs)} run(s); no Ollama at {url}, so no model is loaded there")
+        print(f"no Ollama at {url}, so no model is loaded there")
         return EXIT_OK
-    unloaded = unload_ollama_models(url, sorted(names))
-    print(f"stopped {len(runs)} run(s); unloaded {len(unloaded)} model(s) from Ollama"
-          + (f": {', '.join(unloaded)}" if unloaded else ""))
+    ours = {spec.split(":", 1)[1] for r in runs for spec in r.get("models", {}).values() if spec.startswith("ollama:")}
+    ours |= set(control.loaded_noted().get(url, [])) | set(DEFAULT_OLLAMA.values())
+    held = loaded_models(url)
+    unloaded = unload_ollama_models(url, [n for n in held if args.models == "all" or n in ours])
+    control.forget_loaded()
+    others = [n for n in held if n not in unloaded]
+    print(f"unloaded {len(unloaded)} model(s) from Ollama" + (f": {', '.join(unloaded)}" if unloaded else "")
+          + (f"; left loaded (not Ryx's; `ryx stop all --models all` unloads them too): {', '.join(others)}"
+             if others else "") + f"; done in {time.monotonic() - started:.1f} s")
     return EXIT_OK
 
 
-def _wait_or_kill(pids: list[int]) -> None:
+def _wait_or_kill(pids: list[int]) -> list[int]:
+    """Wait for the runs to end; SIGKILL those still alive after the grace period (returned)."""
     deadline = time.monotonic() + STOP_GRACE_S
     while pids and time.monotonic() < deadline:
         pids = [p for p in pids if _alive(p)]
-        time.sleep(0.2)
+        if pids:
+            time.sleep(0.05)
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
+    return pids
 
 
 def _alive(pid: int) -> bool:

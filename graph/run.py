@@ -6,9 +6,9 @@ Heavy libraries are imported after argument parsing, so `--help` starts fast.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
+from ryx import control
 from ryx.errors import EXIT_OK, EXIT_STOPPED, RyxError, UsageError
 
 PROVIDERS = ("auto", "ollama", "embedded", "replay")
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m graph.run") -> in
         check_args(args)
         from graph.session import Session
 
-        with _stop_on_sigterm():
+        with control.sigterm_as_interrupt():
             return Session(args).run()
     except RyxError as exc:
         print(f"ryx: {exc}", file=sys.stderr)
@@ -63,20 +63,6 @@ def main(argv: list[str] | None = None, prog: str = "python -m graph.run") -> in
     except KeyboardInterrupt:
         print("ryx: stopped; the checkpoint is kept. Continue with --resume.", file=sys.stderr)
         return EXIT_STOPPED
-
-
-class _stop_on_sigterm:
-    """`ryx stop all` sends SIGTERM: turn it into KeyboardInterrupt so cleanup runs."""
-
-    def __enter__(self):
-        self.previous = signal.signal(signal.SIGTERM, self._raise)
-
-    def __exit__(self, *exc):
-        signal.signal(signal.SIGTERM, self.previous)
-
-    @staticmethod
-    def _raise(signum, frame):
-        raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ class Session:
         workspace = Workspace(target)
         with open_database(db_path) as db, workspace.exclusive():
             control.clear_stop(db_path)
-            control.register_run({"target": str(target), "db": db_path, "models": specs,
+            control.register_run({"kind": "improve", "target": str(target), "db": db_path, "models": specs,
                                   "sandbox": ctx.sandbox})
             try:
                 workspace.prepare()

@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
+from ryx import control
 from ryx.budget import SizeBook
 from ryx.config import RyxConfig, load_config
 from ryx.control import ryx_home
@@ -50,6 +51,7 @@ def services_for(ctx: Context) -> Services:
     config = load_config(root)
     if not ctx.sandbox:  # the user's explicit --no-sandbox
         config = replace(config, benchmark=replace(config.benchmark, sandbox=False))
+    control.register_served(str(root), ctx.db_path, ctx.specs())  # a run from Studio: `stop all` sees it
     meter = Meter()
     settings = ModelSettings(vram_gb=config.vram_gb, ram_gb=config.ram_gb, num_gpu=config.num_gpu)
     pool = ModelPool(ctx.specs(), settings, meter, SizeBook(ryx_home() / "model-sizes.json"))

@@ -7,11 +7,18 @@ SIGTERM to the run's process, which kills its benchmark process group on the way
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+_LOADED_LOCK = threading.Lock()
+_SERVED = False  # this process serves the graph to LangGraph Studio
 
 
 def ryx_home() -> Path:
@@ -50,6 +57,77 @@ def register_run(info: dict[str, Any]) -> Path:
 
 def unregister_run() -> None:
     (_runs_dir() / f"{os.getpid()}.json").unlink(missing_ok=True)
+
+
+def is_registered() -> bool:
+    return (_runs_dir() / f"{os.getpid()}.json").exists()
+
+
+@contextmanager
+def registered(kind: str, target: str, db: str, **info: Any) -> Iterator[None]:
+    """This process is a run of `kind` (improve, benchmark, studio) for `ryx stop all`."""
+    register_run({"kind": kind, "target": target, "db": db, **info})
+    try:
+        yield
+    finally:
+        unregister_run()
+
+
+def mark_served() -> None:
+    """Called by the module LangGraph Studio loads: runs of this process register themselves."""
+    global _SERVED
+    _SERVED = True
+
+
+def register_served(target: str, db: str, models: dict[str, str]) -> None:
+    """A graph run inside `langgraph dev` registers its server process once, until it exits."""
+    if _SERVED and not is_registered():
+        register_run({"kind": "studio", "target": target, "db": db, "models": models})
+        atexit.register(unregister_run)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """`ryx stop all` sends SIGTERM: raise KeyboardInterrupt instead, so cleanup runs."""
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _loaded_file() -> Path:
+    return ryx_home() / "loaded-models.json"
+
+
+def note_loaded(url: str, name: str) -> None:
+    """Remember that a run asked Ollama at `url` to load `name` (so `stop all` unloads it,
+    even after the run itself was killed)."""
+    with _LOADED_LOCK:
+        noted = loaded_noted()
+        if name in noted.get(url, []):
+            return
+        noted[url] = sorted({*noted.get(url, []), name})
+        path = _loaded_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(noted))
+        tmp.replace(path)
+
+
+def loaded_noted() -> dict[str, list[str]]:
+    try:
+        data = json.loads(_loaded_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): [str(n) for n in v] for k, v in data.items() if isinstance(v, list)}
+
+
+def forget_loaded() -> None:
+    _loaded_file().unlink(missing_ok=True)
 
 
 def live_runs() -> list[dict[str, Any]]:

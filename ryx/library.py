@@ -177,7 +177,7 @@ class Indexer:
         """True once the current pass is done (False after `timeout` seconds)."""
         return self._idle.wait(timeout)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
         self._stop.set()
         self._kick.set()
         if self._thread.is_alive():

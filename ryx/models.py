@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ryx import embedded, ollama
+from ryx import control, embedded, ollama
 from ryx.budget import SizeBook, detect_vram_gb, smaller_fitting
 from ryx.errors import ConfigError, EnvironmentMissing, UsageError
 from ryx.meter import Meter
@@ -325,6 +325,7 @@ class ModelPool:
             unload_ollama_models(url, [victim], UNLOAD_TIMEOUT_S)
         self._resident.append(name)
         self._measure = True
+        control.note_loaded(url, name)
 
     def _victim(self) -> str:
         """The resident model least soon needed: one only the intent role uses (it routes once,
