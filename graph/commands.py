@@ -103,11 +103,27 @@ def status(args: argparse.Namespace) -> int:
         for thread, info in mem.all("threads").items():
             unsafe = "" if info.get("sandbox", True) else f", {UNSANDBOXED}"
             print(f"thread {thread}: {info.get('cycles', 0)} cycle(s){unsafe}")
+        _print_last_night(mem)
         _print_records("approvals", mem.all("approvals"), "{id} {status} {kind}: {test_id} {before} -> {after} points")
         _print_records("tickets", mem.all("tickets"), "{id} {status}: {test_id} ({category}), cycle {cycle}")
         _print_records("parked", mem.all("parked"), "{key} (ticket {ticket})")
         _print_records("quarantined (flaky)", mem.all("quarantine"), "{key}: {reason}")
     return EXIT_OK
+
+
+def _print_last_night(mem: Memory) -> None:
+    """The latest night's model figures: loads per cycle and time per role."""
+    from graph.night import Night
+
+    nights = mem.all("nights")
+    if not nights:
+        return
+    night = Night.from_json(max(nights.values(), key=lambda n: n["started"]))
+    lines = night.model_lines()
+    if lines:
+        print(f"night {night.id}: {lines[0]}")
+        for line in lines[1:]:
+            print(f"  {line}")
 
 
 def _run_label(run: dict) -> str:

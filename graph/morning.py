@@ -128,6 +128,13 @@ def _time(night: Night) -> list[str]:
         cycles = max(night.tally.cycles, 1)
         lines += ["Model loads: " + ", ".join(f"{role} {n} ({n / cycles:.1f} a cycle)"
                                              for role, n in sorted(night.loads.items())), ""]
+    if night.roles:
+        first = night.model_lines()[0]
+        lines += [first[:1].upper() + first[1:] + ".", "",
+                  "| role | seconds | calls | tokens in | tokens out | loading s |", "|---|---|---|---|---|---|"]
+        lines += [f"| {role} | {r['seconds']:.1f} | {r['calls']} | {r['tokens_in']} | {r['tokens_out']} | "
+                  f"{r['load_s']:.1f} |" for role, r in night.roles.items()]
+        lines.append("")
     return lines
 
 

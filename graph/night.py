@@ -28,6 +28,8 @@ class Night:
     followed: list[dict[str, Any]] = field(default_factory=list)  # how ryx/improve caught up with the user
     seconds: dict[str, float] = field(default_factory=dict)  # model, benchmark, wall
     loads: dict[str, int] = field(default_factory=dict)  # model loads per role
+    roles: dict[str, dict[str, float]] = field(default_factory=dict)  # per role: seconds, calls, tokens, load_s
+    unloads: int = 0
     tally: Tally = field(default_factory=Tally)
     cycle: int | None = None  # the cycle the stream is in now
 
@@ -72,8 +74,27 @@ class Night:
                         "benchmark": round(seconds.get("benchmark", 0.0), 1),
                         "faults": round(sum(f.get("waited_s", 0.0) for f in self.faults), 1),
                         "wall": round(self.ended - self.started, 1)}
-        self.loads = {k.split(":", 1)[1]: int(v) for k, v in meter.get("counts", {}).items()
-                      if k.startswith("load:")}
+        counts = meter.get("counts", {})
+        self.loads = {k.split(":", 1)[1]: int(v) for k, v in counts.items() if k.startswith("load:")}
+        self.unloads = int(counts.get("unloads", 0))
+        self.roles = {role: {"seconds": round(seconds.get(f"role:{role}", 0.0), 1),
+                             "calls": int(counts.get(f"calls:{role}", 0)),
+                             "tokens_in": int(counts.get(f"tokens_in:{role}", 0)),
+                             "tokens_out": int(counts.get(f"tokens_out:{role}", 0)),
+                             "load_s": round(seconds.get(f"load_s:{role}", 0.0), 1)}
+                      for role in sorted({k.split(":", 1)[1] for k in counts if k.startswith("calls:")})}
+
+    def model_lines(self) -> list[str]:
+        """Loads per cycle against the goal (no more than the roles used), and time per role."""
+        if not self.roles:
+            return []
+        cycles = max(self.tally.cycles, 1)
+        loads = sum(self.loads.values())
+        lines = [f"model loads: {loads} in {cycles} cycle(s), {loads / cycles:.1f} a cycle "
+                 f"(goal: at most {len(self.roles)}, the roles used); {self.unloads} unload(s) to stay in budget"]
+        lines += [f"{role}: {r['seconds']:.0f} s in {r['calls']} call(s), {r['tokens_in']} tokens in, "
+                  f"{r['tokens_out']} out, {r['load_s']:.1f} s loading" for role, r in self.roles.items()]
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         record = asdict(self)
@@ -107,6 +128,7 @@ class Night:
                          f"faults {s.get('faults', 0):.0f} s, overhead {overhead(s):.0f} s of {s['wall']:.0f} s")
         if self.loads:
             lines.append("  model loads: " + ", ".join(f"{role} {n}" for role, n in sorted(self.loads.items())))
+        lines += [f"  {line}" for line in self.model_lines()[1:]]
         return lines
 
 

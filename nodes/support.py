@@ -148,14 +148,27 @@ def ask(svc: Services, role: str, system: str, user: str, temperature: float | N
     where the model takes them; a GBNF grammar constrains the reply where the runtime can."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    with svc.pool.meter.timing("model"):
+    meter = svc.pool.meter
+    with meter.timing("model"), meter.timing(f"role:{role}"):
         model, kwargs = varied(svc.pool.for_role(role), temperature, seed, grammar)
         reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)], kwargs)
     svc.pool.after_call()
+    _count_call(meter, role, reply)
     content = reply.content
     if isinstance(content, list):
         content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)
     return str(content)
+
+
+def _count_call(meter, role: str, reply) -> None:
+    """Calls, tokens in and out, and the server's own load time of the call, per role."""
+    meter.count(f"calls:{role}")
+    usage = getattr(reply, "usage_metadata", None) or {}
+    meter.count(f"tokens_in:{role}", int(usage.get("input_tokens", 0)))
+    meter.count(f"tokens_out:{role}", int(usage.get("output_tokens", 0)))
+    load_ns = (getattr(reply, "response_metadata", None) or {}).get("load_duration") or 0
+    if load_ns:
+        meter.add(f"load_s:{role}", load_ns / 1e9)
 
 
 def guidance(runtime: Runtime[Context] | None, svc: Services, test_id: str) -> str:

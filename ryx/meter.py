@@ -26,6 +26,11 @@ class Meter:
             with self._lock:
                 self.seconds[phase] += time.monotonic() - started
 
+    def add(self, phase: str, seconds: float) -> None:
+        """Seconds measured elsewhere (a model server's own load time, say)."""
+        with self._lock:
+            self.seconds[phase] += seconds
+
     def count(self, name: str, n: int = 1) -> None:
         with self._lock:
             self.counts[name] += n

@@ -323,6 +323,7 @@ class ModelPool:
             victim = self._victim()
             self._resident.remove(victim)
             unload_ollama_models(url, [victim], UNLOAD_TIMEOUT_S)
+            self.meter.count("unloads")
         self._resident.append(name)
         self._measure = True
         control.note_loaded(url, name)

@@ -167,11 +167,13 @@ class _Handler(BaseHTTPRequestHandler):
         model = body.get("model", "")
         if not self._known(model):
             return
+        was_loaded = model in self.fake.loaded
         self.fake.set_loaded(model, body.get("keep_alive"))
         time.sleep(self.fake.delay_s)
         text = self.fake.reply_for(model, body)
         done = {"model": model, "created_at": _now(), "done": True, "done_reason": "stop",
-                "total_duration": 1000, "prompt_eval_count": 5, "eval_count": len(text.split())}
+                "total_duration": 1000, "load_duration": 0 if was_loaded else 250_000_000,
+                "prompt_eval_count": 5, "eval_count": len(text.split())}
         if body.get("stream", True):
             pieces = [text[i:i + 8] for i in range(0, len(text), 8)] or [""]
             chunks = [{"model": model, "created_at": _now(), "done": False,

@@ -104,6 +104,8 @@ def test_a_nine_attempt_cycle_stays_in_budget_and_swaps_three_times_at_most(tmp_
                                  "--offline", "--db", str(tmp_path / "db.sqlite")], capture_output=True, text=True,
                                 env=env, cwd=RYX_ROOT, timeout=300, stdin=subprocess.DEVNULL)
         record = list(server.requests)
+        status = subprocess.run([sys.executable, "-m", "graph.cli", "status", "--target", str(target), "--db",
+                                 str(tmp_path / "db.sqlite")], capture_output=True, text=True, env=env, cwd=RYX_ROOT)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "escalated" in result.stdout and next(tries) == 10  # nine attempts, then the ticket
     resident, loads, peak, roles = set(), [], 0.0, set()
@@ -119,3 +121,6 @@ def test_a_nine_attempt_cycle_stays_in_budget_and_swaps_three_times_at_most(tmp_
     assert peak <= 10, f"{peak} GB resident at once"
     assert loads == ["phi4:14b", "qwen2.5-coder:14b", "phi4:14b"], loads  # reasoning, coding, supervisor
     assert "planned ahead" in result.stdout
+    assert "model loads: 3 in 1 cycle(s), 3.0 a cycle (goal: at most 3, the roles used); 2 unload(s)" in status.stdout
+    assert "  coding: " in status.stdout and "in 9 call(s), 45 tokens in" in status.stdout
+    assert "0.2 s loading" in status.stdout
