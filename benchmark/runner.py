@@ -24,6 +24,7 @@ from benchmark.stream import Canary, Report, ReportTampered, check_canary, read_
 from benchmark.workbench import HARNESS_MAIN, PLUGIN, Workbench
 from ryx.benchspec import BenchSpec
 from ryx.errors import EXIT_ENVIRONMENT, EXIT_USAGE
+from ryx.live import LIVE
 from ryx.sandbox import Channel, Finished, Sandbox, run
 from ryx.sandbox.jail import scrubbed_env
 
@@ -114,10 +115,33 @@ def _run_pytest(bench: Workbench, only: Sequence[str], label: str) -> Scorecard:
             args.append("--ryx-all-tests")
         command = [bench.python, "-I", "-B", placed.file(HARNESS_MAIN), placed.file(PLUGIN),
                    placed.root, *args]
-        done = run(bench.launch(view, placed, command), timeout=spec.run_timeout_s, channel=channel)
+        watch = _Progress(label, canary) if LIVE.on else None
+        done = run(bench.launch(view, placed, command), timeout=spec.run_timeout_s, channel=channel,
+                   on_channel=watch)
     finally:
         channel.close()
+        LIVE.clear()
     return _pytest_scorecard(done, canary, _Context(bench.root, label, spec, targets))
+
+
+class _Progress:
+    """Tests done of those collected, on the terminal's status line, while the run goes on."""
+
+    def __init__(self, label: str, canary: Canary) -> None:
+        self.label, self.canary = Path(label).name or label, canary
+        self.started, self.total = time.monotonic(), 0
+
+    def __call__(self, text: str) -> None:
+        lines = text.split("\n")
+        if not self.total:
+            try:
+                collected = json.loads(lines[0]).get("collected", {})
+            except (ValueError, AttributeError):
+                return
+            self.total = len([t for t in collected if not self.canary.is_canary(t)])
+        done = sum(1 for line in lines[1:] if line.startswith('{"test": ') and not self.canary.is_canary(
+            line.split('"', 4)[3]))
+        LIVE.show(f"  benchmark ({self.label}): {done}/{self.total} tests, {time.monotonic() - self.started:.0f} s")
 
 
 def _check_paths(tree: Path, root: str, spec: BenchSpec) -> None:

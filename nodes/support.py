@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from ryx.config import RyxConfig, load_config
 from ryx.control import ryx_home
 from ryx.gitops import Workspace, open_target
 from ryx.library import Indexer, Library, Plan, plan_for, research_folder
+from ryx.live import LIVE
 from ryx.memory import Memory
 from ryx.meter import Meter
 from ryx.models import ModelPool, ModelSettings, varied
@@ -151,13 +153,36 @@ def ask(svc: Services, role: str, system: str, user: str, temperature: float | N
     meter = svc.pool.meter
     with meter.timing("model"), meter.timing(f"role:{role}"):
         model, kwargs = varied(svc.pool.for_role(role), temperature, seed, grammar)
-        reply = _invoke_with_retries(model, [SystemMessage(content=system), HumanMessage(content=user)], kwargs)
+        messages = [SystemMessage(content=system), HumanMessage(content=user)]
+        if LIVE.on:
+            reply = _invoke_with_retries(_streamed(model, role, svc.pool.specs[role]), messages, kwargs)
+        else:
+            reply = _invoke_with_retries(model.invoke, messages, kwargs)
     svc.pool.after_call()
     _count_call(meter, role, reply)
     content = reply.content
     if isinstance(content, list):
         content = "".join(part if isinstance(part, str) else part.get("text", "") for part in content)
     return str(content)
+
+
+def _streamed(model, role: str, spec: str):
+    """`invoke`, but streamed: the terminal shows the role, the model and the tokens so far."""
+    from langchain_core.messages import AIMessage
+
+    def call(messages, **kwargs):
+        whole, tokens, started = None, 0, time.monotonic()
+        LIVE.show(f"  {role} ({spec}): waiting for the first token...", force=True)
+        try:
+            for chunk in model.stream(messages, **kwargs):
+                whole = chunk if whole is None else whole + chunk
+                tokens += 1
+                LIVE.show(f"  {role} ({spec}): {tokens} tokens, {time.monotonic() - started:.0f} s")
+        finally:
+            LIVE.clear()
+        return whole if whole is not None else AIMessage(content="")
+
+    return call
 
 
 def _count_call(meter, role: str, reply) -> None:
@@ -209,12 +234,12 @@ def format_attempts(attempts: list, detail: bool = False) -> str:
     )
 
 
-def _invoke_with_retries(model, messages: list, kwargs: dict[str, Any] | None = None):
+def _invoke_with_retries(invoke, messages: list, kwargs: dict[str, Any] | None = None):
     """A model server that drops a connection or times out once does not end a night's run."""
     import httpx
     from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
     transient = (ConnectionError, TimeoutError, httpx.TransportError)
     call = retry(retry=retry_if_exception_type(transient), stop=stop_after_attempt(MODEL_ATTEMPTS),
-                 wait=wait_exponential(multiplier=1, max=10), reraise=True)(model.invoke)
+                 wait=wait_exponential(multiplier=1, max=10), reraise=True)(invoke)
     return call(messages, **(kwargs or {}))

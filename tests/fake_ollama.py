@@ -31,7 +31,8 @@ class FakeOllama:
     """An Ollama look-alike on 127.0.0.1 (port 0) running in a background thread."""
 
     def __init__(self, models: Iterable[str] = DEFAULT_MODELS, delay_s: float = 0.0,
-                 sizes_gb: dict[str, float] | None = None) -> None:
+                 sizes_gb: dict[str, float] | None = None, chunk_delay_s: float = 0.0) -> None:
+        self.chunk_delay_s = chunk_delay_s  # between the streamed pieces of a reply
         self.models: list[str] = list(models)
         self.sizes_gb = dict(sizes_gb or {})  # memory a loaded model takes (/api/ps); its file is 1/1.2 of it
         self.loaded: set[str] = set()
@@ -220,6 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         for part in parts:
             self.wfile.write(json.dumps(part).encode() + b"\n")
             self.wfile.flush()
+            time.sleep(self.fake.chunk_delay_s)
 
 
 def _details() -> dict:

@@ -14,13 +14,14 @@ import select
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 OUTPUT_TAIL = 8000
 CHANNEL_LIMIT = 64 * 1024 * 1024
 STDOUT_LIMIT = 16 * 1024 * 1024
 AFTER_EXIT_S = 1.0
+PROGRESS_S = 0.5  # how often a watcher of the channel is told what came
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,9 @@ class Channel:
 
 
 def run(launch: Launch, *, timeout: float, channel: Channel | None = None,
-        keep_stdout: bool = False) -> Finished:
-    """Run the command to its end or its deadline; kill its process group either way."""
+        keep_stdout: bool = False, on_channel: Callable[[str], None] | None = None) -> Finished:
+    """Run the command to its end or its deadline; kill its process group either way.
+    `on_channel` sees the channel's text so far as it grows (at most every PROGRESS_S)."""
     passed = (channel.fd,) if channel else ()
     proc = subprocess.Popen(launch.argv, cwd=launch.cwd, env=dict(launch.env),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -89,7 +91,7 @@ def run(launch: Launch, *, timeout: float, channel: Channel | None = None,
         os.close(channel.fd)
     sinks = _sinks(proc, channel, keep_stdout)
     try:
-        timed_out = _pump(proc, sinks, time.monotonic() + timeout)
+        timed_out = _pump(proc, sinks, time.monotonic() + timeout, on_channel)
     finally:
         _kill_group(proc.pid)
         proc.wait()
@@ -118,10 +120,13 @@ def _named(sinks: dict):
     return [(name, sink) for name, (_, sink) in sinks.items()]
 
 
-def _pump(proc: subprocess.Popen, sinks: dict, deadline: float) -> bool:
+def _pump(proc: subprocess.Popen, sinks: dict, deadline: float,
+          on_channel: Callable[[str], None] | None = None) -> bool:
     """Read the pipes until the command ends (True when it ran past the deadline). Once it
     has ended, what it left in the pipes is read for at most AFTER_EXIT_S more."""
     open_fds = {fd: sink for fd, sink in sinks.values()}
+    channel_fd = sinks["channel"][0] if "channel" in sinks and on_channel else None
+    told = 0.0
     while open_fds:
         now = time.monotonic()
         if now >= deadline:
@@ -132,6 +137,9 @@ def _pump(proc: subprocess.Popen, sinks: dict, deadline: float) -> bool:
         for fd in ready:
             if not _read_into(fd, open_fds[fd]):
                 del open_fds[fd]
+        if channel_fd in ready and time.monotonic() - told >= PROGRESS_S:
+            told = time.monotonic()
+            on_channel(sinks["channel"][1].text())
         if proc.poll() is not None and not ready:
             return False
     try:
