@@ -1,4 +1,4 @@
-"""`ryx`: improve, stop all, status, report, approvals, approve, reject, note, repos, benchmark, demo."""
+"""`ryx`: improve, stop all, status, report, approvals, approve, reject, note, repos, studio, benchmark, demo."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("test_id", help="the test id from `ryx status`, or * for the whole target")
     note.add_argument("text")
     _target_args(note)
+    studio = sub.add_parser("studio", help="serve the graph to LangGraph Studio (langgraph dev) and say where to open it")
+    studio.add_argument("--port", type=int, default=2024)
+    studio.add_argument("--host", default="127.0.0.1")
     repos = sub.add_parser("repos", help="the repositories and packages local research searches")
     repos.add_argument("--refresh", action="store_true", help="find and index them now (else a run does it in the background)")
     _target_args(repos)

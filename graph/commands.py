@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import time
@@ -62,6 +63,35 @@ def stop(args: argparse.Namespace) -> int:
           + (f"; left loaded (not Ryx's; `ryx stop all --models all` unloads them too): {', '.join(others)}"
              if others else "") + f"; done in {time.monotonic() - started:.1f} s")
     return EXIT_OK
+
+
+def studio(args: argparse.Namespace) -> int:
+    """Serve the graph to LangGraph Studio (`langgraph dev`), and say where to open it."""
+    import shutil
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("langgraph")
+    cli = str(exe) if exe.exists() else shutil.which("langgraph")
+    if not cli:
+        raise UsageError("`langgraph` is not installed here: pip install -e '.[studio]' (langgraph-cli[inmem]), "
+                         "then run `ryx studio` again.")
+    url = f"http://{args.host}:{args.port}"
+    print(f"Ryx in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl={url} (the API at {url})\n"
+          f"Runs there resolve models like the CLI; their data is under {control.ryx_home()}; "
+          "stop them with `ryx stop all`, the server with Ctrl-C.", flush=True)
+    folder = control.ryx_home() / "studio"  # the server's own files (its runs, kept across restarts)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "langgraph.json"
+    config.write_text(json.dumps({"dependencies": [str(RYX_ROOT)], "env": {},
+                                  "graphs": {"ryx": f"{RYX_ROOT / 'graph' / 'studio.py'}:graph"}}, indent=1))
+    command = [cli, "dev", "--config", str(config), "--host", args.host, "--port", str(args.port),
+               "--no-browser", "--no-reload", "--allow-blocking"]
+    env = {**os.environ, "RYX_HOME": str(control.ryx_home())}
+    try:
+        return subprocess.run(command, cwd=folder, env=env).returncode
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def _wait_or_kill(pids: list[int]) -> list[int]:

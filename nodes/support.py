@@ -21,11 +21,11 @@ from ryx.library import Indexer, Library, Plan, plan_for, research_folder
 from ryx.live import LIVE
 from ryx.memory import Memory
 from ryx.meter import Meter
-from ryx.models import ModelPool, ModelSettings, varied
+from ryx.models import ModelPool, ModelSettings, check_available, describe_choice, resolve_specs, varied
 from ryx.sandbox import Sandbox
 from ryx.skillset import LocalSkills, SnapshotSkills, snapshot_skills
 from ryx.webcache import WebCache
-from state.context import Context
+from state.context import AUTO, Context
 from state.policy import APPROACHES, MAX_FAILURES, TRIES_PER_APPROACH
 
 MODEL_ATTEMPTS = 3
@@ -53,12 +53,25 @@ def services_for(ctx: Context) -> Services:
     config = load_config(root)
     if not ctx.sandbox:  # the user's explicit --no-sandbox
         config = replace(config, benchmark=replace(config.benchmark, sandbox=False))
+    settings = ModelSettings(vram_gb=config.vram_gb, ram_gb=config.ram_gb, num_gpu=config.num_gpu)
+    ctx = _resolved(ctx, config, settings)
     control.register_served(str(root), ctx.db_path, ctx.specs())  # a run from Studio: `stop all` sees it
     meter = Meter()
-    settings = ModelSettings(vram_gb=config.vram_gb, ram_gb=config.ram_gb, num_gpu=config.num_gpu)
     pool = ModelPool(ctx.specs(), settings, meter, SizeBook(ryx_home() / "model-sizes.json"))
     _POOLS.append(pool)
     return Services(ctx, root, config, Workspace(root), pool, meter)
+
+
+def _resolved(ctx: Context, config: RyxConfig, settings: ModelSettings) -> Context:
+    """`auto` model fields chosen as the CLI chooses them (a run from Studio, or a direct
+    invoke): the target's [models], on Ollama if it answers, else the embedded model."""
+    auto = [role for role, spec in ctx.specs().items() if spec == AUTO]
+    if not auto:
+        return ctx
+    specs = resolve_specs("auto", config.models, None, settings)
+    check_available({role: specs[role] for role in auto}, settings)
+    print(describe_choice(specs, settings), flush=True)
+    return replace(ctx, **{f"{role}_model": specs[role] for role in auto})
 
 
 def services(runtime: Runtime[Context] | None) -> Services:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RYX_ROOT = Path(__file__).resolve().parent.parent
+AUTO = "auto"
 
 
 def default_db() -> str:
@@ -21,14 +22,16 @@ class Context:
     """Everything a node needs to know about this run besides the state.
 
     Model fields are `provider:model` specs resolved by ryx.models (e.g. `ollama:phi4:14b`,
-    `embedded:smollm2`, `replay:/path/to/file.jsonl`). Studio shows and edits these fields.
+    `embedded:smollm2`, `replay:/path/to/file.jsonl`), or `auto`: what the CLI would choose
+    (the target's [models], on Ollama if it answers, else the embedded model). Studio shows and
+    edits these fields; the CLI always passes resolved specs.
     """
 
     target: str = str(RYX_ROOT)
     db: str = ""
-    intent_model: str = "ollama:qwen2.5:3b"
-    reasoning_model: str = "ollama:phi4:14b"
-    coding_model: str = "ollama:qwen2.5-coder:14b"
+    intent_model: str = AUTO
+    reasoning_model: str = AUTO
+    coding_model: str = AUTO
     supervisor_model: str = ""
     auto: bool = False
     interactive: bool = True

@@ -82,3 +82,89 @@ def test_langgraph_dev_serves_the_graph(tmp_path):
         _stop(proc)
     assert graphs == ["ryx"]
     assert EXPECTED_NODES <= nodes
+
+
+def test_ryx_studio_runs_resolve_models_like_the_cli_and_stop_all_stops_them(tmp_path):
+    from fake_ollama import FakeOllama
+    from loop_helpers import FIX, make_target
+
+    target = make_target(tmp_path / "proj")
+    home, port = tmp_path / "home", _free_port()
+    replied = []
+
+    def slow_fix(body: dict) -> str:
+        replied.append(time.monotonic())
+        time.sleep(40)  # the run is busy in the coding model when `stop all` comes
+        return FIX
+
+    with FakeOllama() as server:
+        server.script("qwen2.5-coder:14b", slow_fix)
+        server.script("*", "add subtracts; make it add.")
+        env = {**os.environ, "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+               "RYX_HOME": str(home), "HOME": str(home), "OLLAMA_HOST": server.url}
+        log = tmp_path / "studio.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "studio", "--port", str(port)], cwd=RYX_ROOT,
+                                    env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_until_up(proc, port, log)
+            asyncio.run(_start_run(f"http://127.0.0.1:{port}", {"target": str(target), "interactive": False}))
+            deadline = time.monotonic() + 120
+            while not replied and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.2)
+            assert replied, log.read_text()[-3000:]
+            loaded_during = set(server.loaded)
+            stop = subprocess.run([sys.executable, "-m", "graph.cli", "stop", "all"], capture_output=True, text=True,
+                                  env=env, cwd=RYX_ROOT, timeout=60)
+            proc.wait(timeout=30)
+            loaded_after = set(server.loaded)
+        finally:
+            _stop(proc)
+    shown = log.read_text()
+    assert "Ryx in LangGraph Studio: https://smith.langchain.com/studio/?baseUrl=http://127.0.0.1:" in shown
+    assert "models: Ollama at" in shown  # `auto`, resolved as the CLI does
+    assert "qwen2.5-coder:14b" in loaded_during
+    assert stop.returncode == 0 and "stopped 1 run(s): studio" in stop.stdout, stop.stdout + stop.stderr
+    assert loaded_after == set()
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(target) not in ps and f"--port {port}" not in ps
+    assert (home / "checkpoints" / "research").is_dir()  # outside the tree langgraph dev watches
+
+
+async def _start_run(url: str, context: dict) -> None:
+    from langgraph_sdk import get_client
+
+    client = get_client(url=url)
+    thread = await client.threads.create()
+    await client.runs.create(thread["thread_id"], "ryx", input={}, context=context)
+
+
+@pytest.mark.slow
+def test_a_studio_run_without_ollama_completes_on_the_embedded_model(tmp_path):
+    from loop_helpers import make_target
+
+    target = make_target(tmp_path / "proj")
+    home, port = tmp_path / "home", _free_port()
+    env = {**os.environ, "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+           "RYX_HOME": str(home), "HOME": str(home), "OLLAMA_HOST": f"http://127.0.0.1:{_free_port()}"}
+    log = tmp_path / "studio.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "studio", "--port", str(port)], cwd=RYX_ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until_up(proc, port, log)
+        final = asyncio.run(_wait_run(f"http://127.0.0.1:{port}", {"target": str(target), "interactive": False}))
+    finally:
+        _stop(proc)
+    shown = log.read_text()
+    assert "models: no Ollama at" in shown and "using the embedded model SmolLM2-135M" in shown, shown[-3000:]
+    assert final["outcome"]["kind"] in ("landed", "escalated"), final.get("outcome")
+    assert final["baseline"]["total"] == 2 and final["attempts"]
+
+
+async def _wait_run(url: str, context: dict) -> dict:
+    from langgraph_sdk import get_client
+
+    client = get_client(url=url, timeout=1800)
+    thread = await client.threads.create()
+    return await client.runs.wait(thread["thread_id"], "ryx", input={}, context=context)
