@@ -35,7 +35,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dir", type=Path, help="where to create the demo repo (default: a new temp dir)")
     known, rest = parser.parse_known_args(argv)
     if "-h" in rest or "--help" in rest:
-        print("usage: ryx demo [--dir DIR] [any `ryx improve` flag, e.g. --cycles 3 --provider embedded]")
+        print("usage: ryx demo [--dir DIR] [any `ryx improve` flag, e.g. --cycles 3 --provider embedded]\n\n"
+              "Copy the demo project into a new git repository and improve it, unattended (no question\n"
+              "stops it); at the end it prints the commands to see and merge what it did.")
         return 0
     if "--target" in rest:
         raise_usage = "ryx demo makes its own target; use `ryx improve --target DIR` for yours."
@@ -45,4 +47,18 @@ def main(argv: list[str]) -> int:
     print(f"demo target: {demo}")
     from graph.run import main as run_main
 
-    return run_main(["--target", str(demo), *rest], prog="ryx demo")
+    code = run_main(["--target", str(demo), "--unattended", *rest], prog="ryx demo")
+    print(follow_up(demo, rest))
+    return code
+
+
+def follow_up(demo: Path, flags: list[str]) -> str:
+    """The commands to look at what the demo did, for its repo (and its --db, if one was given)."""
+    db = f" --db {flags[flags.index('--db') + 1]}" if "--db" in flags[:-1] else ""
+    where = f"--target {demo}{db}"
+    return ("Next:\n"
+            f"  ryx status {where}          # points, approvals, tickets\n"
+            f"  ryx approvals {where}       # what landed on ryx/improve, with its review\n"
+            f"  ryx approve ID {where}      # merge one into the demo's branch\n"
+            f"  ryx report --night latest {where}\n"
+            f"  ryx improve {where} --cycles 3   # go on")

@@ -27,7 +27,7 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
     if node == "pick_weakness":
         w = update.get("weakness")
         if not w:
-            return f"  {update['outcome']['summary']}"
+            return _outcome(update)
         unit = "point" if w["points"] == 1 else "points"
         return f"  weakness: {w['category']} - {w['test_id']} ({w['points']} {unit})"
     if node in ("local_research", "online_research", "rethink"):
@@ -38,8 +38,13 @@ def describe(node: str, update: dict[str, Any] | None) -> str | None:
     if node in ("patch", "verify"):
         return _attempt_line(node, update)
     if node in ("land", "escalate"):
-        return f"  {update['outcome']['summary']}"
+        return _outcome(update)
     return None
+
+
+def _outcome(update: dict[str, Any]) -> str | None:
+    outcome = update.get("outcome")
+    return f"  {outcome['summary']}" if outcome else None
 
 
 def _cycle_start(update: dict[str, Any]) -> str:

@@ -20,9 +20,12 @@ def build_parser(prog: str = "python -m graph.run") -> argparse.ArgumentParser:
     runs = p.add_mutually_exclusive_group()
     runs.add_argument("--cycles", type=int, default=1, help="improvement cycles to run (default 1)")
     runs.add_argument("--infinite", action="store_true", help="run cycles until stopped (`ryx stop all`)")
-    threads = p.add_mutually_exclusive_group()
-    threads.add_argument("--thread", help="thread id to run or continue")
-    threads.add_argument("--resume", action="store_true", help="continue the latest thread of this target")
+    p.add_argument("--thread", help="thread id to run or continue")
+    p.add_argument("--resume", action="store_true",
+                   help="continue where a thread stopped: the latest of this target, or --thread ID")
+    p.add_argument("--unattended", action="store_true",
+                   help="never stop for a question, even in a terminal: merges wait for `ryx approve`, "
+                        "escalations for `ryx note` (always so with --infinite)")
     p.add_argument("--auto", action="store_true", help="auto-approve safe operations (safe paths only)")
     p.add_argument("--provider", choices=PROVIDERS, default="auto",
                    help="model provider (default auto: Ollama if it answers, else embedded)")

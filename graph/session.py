@@ -61,7 +61,7 @@ class Session:
                 unload_all_models()
 
     def _context(self, target: Path, db_path: str, specs: dict[str, str]) -> Context:
-        interactive = sys.stdin.isatty() and not self.args.infinite
+        interactive = sys.stdin.isatty() and not self.args.infinite and not self.args.unattended
         return Context(target=str(target), db=db_path, intent_model=specs["intent"],
                        reasoning_model=specs["reasoning"], coding_model=specs["coding"],
                        supervisor_model=specs.get("supervisor", ""), auto=self.args.auto,
@@ -182,6 +182,10 @@ class Session:
 
     def _thread(self, target: Path, mem: Memory) -> str:
         if self.args.thread:
+            known = mem.all("threads")
+            if self.args.resume and self.args.thread not in known:
+                raise UsageError(f"--resume --thread {self.args.thread}: no such thread of {target}; known: "
+                                 f"{', '.join(known) or 'none'} (`ryx status` lists them).")
             return self.args.thread
         if self.args.resume:
             threads = mem.all("threads")

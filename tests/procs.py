@@ -3,8 +3,14 @@ process has another pid inside its namespace, but the host sees it too)."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import subprocess
 import time
 from pathlib import Path
+
+RYX_ROOT = Path(__file__).resolve().parent.parent
 
 
 def processes_with(marker: str) -> list[int]:
@@ -40,3 +46,28 @@ def none_left(marker: str, grace_s: float = 3.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def on_a_terminal(cmd: list[str], env: dict[str, str], timeout: float = 120, cwd: Path | None = None,
+                  typing: bool = False) -> tuple[int, str]:
+    """Run `cmd` with a pseudo-terminal as its stdout and stderr, and as its stdin too with
+    `typing` (nobody types: a question would wait until the timeout); (exit code, what it showed)."""
+    leader, follower = pty.openpty()
+    stdin = follower if typing else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=follower, stderr=follower, env=env, cwd=cwd or RYX_ROOT)
+    os.close(follower)
+    out, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+        elif proc.poll() is not None:
+            break
+    os.close(leader)
+    return proc.wait(timeout=30), out.decode(errors="replace")

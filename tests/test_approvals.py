@@ -162,3 +162,23 @@ def test_without_auto_a_safe_change_still_waits_for_approval(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
     assert "(pending)" in result.stdout
     assert (target / "data/answer.txt").read_text() == "41\n"
+
+
+def test_yes_to_merge_with_uncommitted_edits_in_a_changed_file_says_what_to_do_and_ends_the_cycle(tmp_path):
+    target, ctx, graph, mem = _interactive(tmp_path, [{"role": "coding", "content": FIX}])
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({}, config, context=ctx)
+    (question,) = graph.get_state(config).interrupts
+    mine = (target / "calc.py").read_text() + "# my own edit, not committed\n"
+    (target / "calc.py").write_text(mine)
+
+    graph.invoke(Command(resume={question.id: "y"}), config, context=ctx)
+
+    state = graph.get_state(config)
+    assert not state.next and not state.interrupts  # the cycle ended; a resume has nothing to redo
+    outcome = state.values["outcome"]
+    (record,) = mem.all("approvals").values()
+    assert outcome["kind"] == "landed" and "not merged into your branch" in outcome["summary"]
+    assert "Commit or stash your changes" in outcome["summary"] and f"ryx approve {record['id']}" in outcome["summary"]
+    assert record["status"] == "pending"
+    assert (target / "calc.py").read_text() == mine

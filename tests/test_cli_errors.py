@@ -159,3 +159,18 @@ def test_a_second_run_on_the_same_target_is_refused_and_leaves_the_first_alone(t
     ws.remove()
     assert result.returncode == 2
     assert "another Ryx run is working on" in result.stderr
+
+
+def test_the_demo_runs_unattended_in_a_terminal_and_ends_with_the_follow_up_commands(tmp_path):
+    from procs import on_a_terminal
+
+    wrong = {"role": "coding", "content": "no idea\n"}  # every attempt fails: the demo escalates
+    replay = replay_file(tmp_path / "r.jsonl", [wrong, *reasoning_lines()])
+    demo, db = tmp_path / "demo", tmp_path / "db.sqlite"
+    code, shown = on_a_terminal([sys.executable, "-m", "graph.cli", "demo", "--dir", str(demo), "--replay",
+                                 str(replay), "--db", str(db), "--offline"], cli_env(tmp_path / "h"), timeout=300,
+                                typing=True)
+    assert code == 0, shown[-3000:]  # a question would have waited, for input that never comes, past the timeout
+    assert "escalated 1" in shown and "note" not in shown.split("escalated", 1)[0][-300:]
+    assert f"ryx status --target {demo} --db {db}" in shown
+    assert f"ryx approve ID --target {demo} --db {db}" in shown

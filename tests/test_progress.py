@@ -3,36 +3,12 @@ pipe gets only the loop's one line per step. The run is real, on a pseudo-termin
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import subprocess
 import sys
-import time
 
 from fake_ollama import FakeOllama
 from loop_helpers import FIX, RYX_ROOT, cli_env, make_target
-
-
-def _on_a_terminal(cmd: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, str]:
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env, cwd=RYX_ROOT)
-    os.close(follower)
-    out, deadline = b"", time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.5)
-        if ready:
-            try:
-                data = os.read(leader, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            out += data
-        elif proc.poll() is not None:
-            break
-    os.close(leader)
-    return proc.wait(timeout=30), out.decode(errors="replace")
+from procs import on_a_terminal
 
 
 def test_a_terminal_sees_tokens_counted_while_the_model_writes_and_a_pipe_does_not(tmp_path):
@@ -43,7 +19,7 @@ def test_a_terminal_sees_tokens_counted_while_the_model_writes_and_a_pipe_does_n
         env = {**cli_env(tmp_path / "home"), "OLLAMA_HOST": server.url}
         cmd = [sys.executable, "-m", "graph.run", "--target", str(target), "--provider", "ollama", "--offline",
                "--db", str(tmp_path / "db.sqlite")]
-        code, shown = _on_a_terminal(cmd, env)
+        code, shown = on_a_terminal(cmd, env)
         piped = subprocess.run([*cmd[:-1], str(tmp_path / "db2.sqlite")], capture_output=True, text=True,
                                env=env, cwd=RYX_ROOT, timeout=120, stdin=subprocess.DEVNULL)
     assert code == 0, shown
@@ -54,12 +30,12 @@ def test_a_terminal_sees_tokens_counted_while_the_model_writes_and_a_pipe_does_n
     assert "tokens," not in piped.stdout + piped.stderr and "\x1b[K" not in piped.stdout + piped.stderr
 
 
-def test_a_long_benchmark_shows_tests_done_of_all_on_a_terminal(tmp_path):
+def test_a_long_benchmark_shows_tests_done_of_allon_a_terminal(tmp_path):
     slow = "import time\n\nimport pytest\n\n" + "".join(
         f"\n\n@pytest.mark.points(1, category='slow')\ndef test_{i}():\n    time.sleep(0.7)\n" for i in range(4))
     target = make_target(tmp_path / "proj", {"benchmark/test_slow.py": slow, "pyproject.toml":
                                               '[tool.pytest.ini_options]\nmarkers = ["points(n, category): p"]\n'})
-    code, shown = _on_a_terminal([sys.executable, "-m", "graph.cli", "benchmark", "--target", str(target),
+    code, shown = on_a_terminal([sys.executable, "-m", "graph.cli", "benchmark", "--target", str(target),
                                   "--no-save"], cli_env(tmp_path / "home"))
     assert code == 0, shown
     assert "/4 tests, " in shown and any(f"{n}/4 tests" in shown for n in (1, 2, 3)), shown

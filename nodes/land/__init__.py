@@ -46,18 +46,30 @@ def land(state: RyxState, runtime: Runtime[Context]) -> dict:
     if approval["status"] == "pending" and svc.ctx.auto and safe and not approval["review"]["flagged"]:
         approval = {**approval, "status": "approved"}
         mem.put("approvals", approval["id"], approval)
+    not_merged = ""
     if approval["status"] == "pending" and svc.ctx.interactive:
         answer = interrupt({"kind": "merge", "id": approval["id"], "question":
                             f"Improvement {approval['id']} ({before} -> {after} points, {cand['summary']}) "
                             f"is on ryx/improve.\nReview{' (FLAGGED)' if approval['review']['flagged'] else ''}: "
                             f"{approval['review']['text']}\nMerge it into your branch now? [y/N]"})
         if str(answer).strip().lower() in ("y", "yes"):
-            approval = merge_approval(mem, svc.root, approval["id"])
+            approval, not_merged = _merge(mem, svc.root, approval)
     elif approval["status"] == "approved":
         approval = merge_approval(mem, svc.root, approval["id"], only_if_clean=True)
     flag = ", review flags it" if approval["review"]["flagged"] else ""
     summary = f"landed {sha[:10]} on ryx/improve: {before} -> {after} points ({approval['status']}{flag})"
+    if not_merged:
+        summary += f"; not merged into your branch: {not_merged}"
     return {"accepted": None, "outcome": {"kind": "landed", "summary": summary, "commit": sha}}
+
+
+def _merge(mem, root, approval: dict) -> tuple[dict, str]:
+    """The merge the person said yes to; when it cannot happen (their uncommitted edits in a
+    file it changes, say), the approval stays pending and the reason says what to do."""
+    try:
+        return merge_approval(mem, root, approval["id"]), ""
+    except RyxError as exc:
+        return approval, f"{exc} (`ryx approve {approval['id']}` merges it later)"
 
 
 def review(svc, weakness: dict, cand: dict, before: int, after: int) -> dict:
