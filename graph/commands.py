@@ -266,10 +266,24 @@ def note(args: argparse.Namespace) -> int:
     target, database = _open(args)
     with database as db:
         mem = Memory(db.store, target)
+        _check_test_id(mem, args.test_id)
         mem.put("notes", args.test_id, {"text": args.text})
         mem.delete("parked", args.test_id)
     print(f"noted for {args.test_id}; it will be worked on again in the next cycle")
     return EXIT_OK
+
+
+def _check_test_id(mem: Memory, test_id: str) -> None:
+    """A note is for a test Ryx knows (a benchmark test it scored, or one it escalated), or `*`."""
+    if test_id == "*":
+        return
+    known = {t["test_id"] for t in mem.all("tickets").values()} | set(mem.all("parked"))
+    for entry in mem.history()[-1:]:
+        known |= set(entry["scorecard"].get("tests", {}))
+    if test_id not in known:
+        parked = ", ".join(mem.all("parked")) or "none"
+        raise UsageError(f"no benchmark test {test_id!r} is known for {mem.root}. Parked (escalated) tests: "
+                         f"{parked}. Use a test id as `ryx status` shows it, or * for the whole target.")
 
 
 def report(args: argparse.Namespace) -> int:

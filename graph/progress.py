@@ -92,9 +92,8 @@ class Tally:
         if node == "verify" and update["attempts"][-1]["status"] == "improved":
             self.last_points = update["attempts"][-1]["points_after"]
         outcome = update.get("outcome")
-        if outcome:
+        if outcome:  # every cycle ends with one, a resumed cycle too
             self.outcomes[outcome["kind"]] = self.outcomes.get(outcome["kind"], 0) + 1
-        if node == "route" and "cycle" in update:
             self.cycles += 1
 
     def summary(self, target: str, sandboxed: bool = True) -> str:

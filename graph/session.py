@@ -204,6 +204,8 @@ class Session:
         self.fresh = False
         if resume:
             print(f"resuming cycle {snapshot.values.get('cycle')} at {', '.join(snapshot.next)}", flush=True)
+            if snapshot.values.get("baseline"):  # the points this cycle started from, for the summary
+                self.night.see("benchmark", {"baseline": snapshot.values["baseline"]})
         while True:
             self._stream(graph, payload, config, ctx)
             snapshot = graph.get_state(config)

@@ -123,10 +123,12 @@ def test_sigkill_mid_cycle_then_resume_finishes_with_one_commit(tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
 
-    resumed = run_cli([*args, "--resume"], home)
+    resumed = run_cli([*args, "--resume", "--cycles", "2"], home)
 
     assert resumed.returncode == 0, resumed.stderr + resumed.stdout
     assert "resuming cycle 1 at verify" in resumed.stdout
+    # the resumed cycle counts, from the points it started with: 2 of 4, then 4 after the fix
+    assert "Ryx: 2 cycle(s) on" in resumed.stdout and ": 2 -> 4 of 4 points" in resumed.stdout, resumed.stdout
     assert git(target, "rev-list", "--count", "main..ryx/improve").strip() == "1"
     worktrees = git(target, "worktree", "list", "--porcelain")
     assert worktrees.count("worktree ") == 1, worktrees

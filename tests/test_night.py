@@ -164,6 +164,10 @@ def test_night_two_prompts_carry_night_ones_failed_diffs_and_reasons(tmp_path):
     night1 = run_cli(improve_args(target, replay_file(tmp_path / "n1.jsonl", [*wrong, *reasoning_lines()]), db),
                      tmp_path / "home")
     assert night1.returncode == 0 and "escalated" in night1.stdout, night1.stdout + night1.stderr
+    typo = run_cli(["note", "benchmark/test_calc.py::test_ad", "add must add", "--target", str(target),
+                    "--db", str(db)], tmp_path / "home", module="graph.cli")
+    assert typo.returncode == 2 and "no benchmark test 'benchmark/test_calc.py::test_ad'" in typo.stderr
+    assert "Parked (escalated) tests: benchmark/test_calc.py::test_add." in typo.stderr
     note = run_cli(["note", "benchmark/test_calc.py::test_add", "add must add", "--target", str(target),
                     "--db", str(db)], tmp_path / "home", module="graph.cli")
     assert note.returncode == 0, note.stderr
