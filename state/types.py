@@ -84,6 +84,7 @@ class RyxState(TypedDict, total=False):
     cycle_started: float  # when this cycle began (memory from before it is "earlier")
     focus: str | None
     focus_category: str | None
+    focus_of: str | None  # the focus text focus_category was mapped from
     base_commit: str
     followed: dict[str, Any] | None  # how ryx/improve caught up with the user's branch, if it moved
     skills: str | None  # the ryx/improve commit whose skills this cycle runs (None: the loop's own)

@@ -253,6 +253,28 @@ def test_focus_is_mapped_by_the_intent_model_to_the_category_worked_on(tmp_path)
     assert "weakness: products - benchmark/test_calc.py::test_mul " in result.stdout
 
 
+def test_a_focus_holds_only_for_the_runs_that_give_it(tmp_path):
+    bench = BENCH.replace('category="math")\ndef test_mul():', 'category="products")\ndef test_mul():')
+    bench += ('\n\n@pytest.mark.points(1, category="products")\ndef test_power():\n'
+              '    from calc import power\n    assert power(2, 3) == 8\n')
+    calc = CALC.replace("return a * b", "return a + b")
+    target = make_target(tmp_path / "proj", {"calc.py": calc, "benchmark/test_calc.py": bench,
+                                              "pyproject.toml": PYPROJECT})
+    fix_mul = sr("calc.py", "def mul(a, b):\n    return a + b", "def mul(a, b):\n    return a * b")
+    first = replay_file(tmp_path / "r1.jsonl", [{"role": "intent", "match": "multiplication", "content": "products"},
+                                                {"role": "coding", "content": fix_mul}, *reasoning_lines()])
+    db, home = tmp_path / "db.sqlite", tmp_path / "home"
+    focused = run_cli(improve_args(target, first, db, "--focus", "fix multiplication"), home)
+    assert "weakness: products - benchmark/test_calc.py::test_mul " in focused.stdout, focused.stdout
+    second = replay_file(tmp_path / "r2.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+
+    unfocused = run_cli(improve_args(target, second, db, "--resume"), home)
+
+    assert unfocused.returncode == 0, unfocused.stderr + unfocused.stdout
+    # math (1 of 3) is weaker than products (1 of 2): without a focus, math is worked on
+    assert "weakness: math - benchmark/test_calc.py::test_add " in unfocused.stdout, unfocused.stdout
+
+
 def test_the_landed_candidate_is_the_next_cycles_cached_baseline(tmp_path):
     target = make_target(tmp_path / "proj")
     replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])

@@ -53,9 +53,12 @@ def route(state: RyxState, runtime: Runtime[Context]) -> dict:
         "outcome": None,
     }
     focus = state.get("focus")
-    if focus and not state.get("focus_category"):
+    if not focus:  # a cycle without --focus works on the weakest category, whatever came before
+        update.update(focus_category=None, focus_of=None)
+    elif focus != state.get("focus_of"):  # a new focus is mapped anew; the same one is not asked again
         categories = _known_categories(svc, state, mem.history())
         update["focus_category"] = focus_category(svc, focus, categories) if categories else None
+        update["focus_of"] = focus
     return update
 
 
