@@ -174,3 +174,17 @@ def test_the_demo_runs_unattended_in_a_terminal_and_ends_with_the_follow_up_comm
     assert "escalated 1" in shown and "note" not in shown.split("escalated", 1)[0][-300:]
     assert f"ryx status --target {demo} --db {db}" in shown
     assert f"ryx approve ID --target {demo} --db {db}" in shown
+
+
+def test_resume_takes_a_thread_id_and_refuses_an_unknown_one(tmp_path):
+    target = make_target(tmp_path / "proj")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+    db, home = tmp_path / "db.sqlite", tmp_path / "h"
+    first = run_cli(improve_args(target, replay, db, "--thread", "night-one"), home)
+    assert first.returncode == 0, first.stderr
+    again = run_cli(improve_args(target, replay, db, "--resume", "--thread", "night-one"), home)
+    assert again.returncode == 0, again.stderr
+    assert "| thread night-one |" in again.stdout
+    unknown = run_cli(improve_args(target, replay, db, "--resume", "--thread", "night-two"), home)
+    assert unknown.returncode == 2
+    assert "--resume --thread night-two: no such thread" in unknown.stderr and "known: night-one" in unknown.stderr
