@@ -55,7 +55,10 @@ def _score(args: argparse.Namespace) -> tuple[Path, Scorecard, dict | None]:
     works while a loop holds it.
     """
     target = _target(args.target)
-    spec = replace(load_config(target).benchmark, sandbox=not args.no_sandbox)
+    config = load_config(target)
+    for note in config.notes:
+        print(f"benchmark: {note}", file=sys.stderr)
+    spec = replace(config.benchmark, sandbox=not args.no_sandbox)
     if args.no_sandbox:
         print("WARNING: --no-sandbox: the target's tests run as you, without isolation.", file=sys.stderr)
     with ExitStack() as stack:

@@ -95,7 +95,11 @@ class _Context:
     targets: list[str]
 
     def reproduce(self) -> str:
+        """The command to run the same tests by hand; in the tree as the user knows it (the
+        loop's own worktree is named by its branch, never by its internal path)."""
         command = [self.spec.python or "python", "-m", "pytest", *self.targets, "-p", "no:cacheprovider", "-q"]
+        if ".git/ryx/" in self.root.as_posix():
+            return f"{shlex.join(command)} (in a checkout of {self.label})"
         return f"cd {shlex.quote(str(self.root))} && {shlex.join(command)}"
 
 

@@ -36,6 +36,9 @@ class Session:
 
         target = open_target(self.args.target or RYX_ROOT)
         config = load_config(target)
+        _check_usable(target, config)
+        for note in config.notes:
+            print(f"benchmark: {note}", flush=True)
         settings = ModelSettings()
         overrides = {**config.models, **parse_overrides(self.args.model)}
         specs = resolve_specs(self.args.provider, overrides, self.args.replay, settings)
@@ -236,6 +239,19 @@ class Session:
             else:
                 answers[intr.id] = ""
         return Command(resume=answers)
+
+
+def _check_usable(target: Path, config) -> None:
+    """Refuse a target whose benchmark cannot run, before anything (a branch, a worktree) is
+    made in it."""
+    from ryx.gitops import missing_at_head
+
+    missing = missing_at_head(target, list(config.benchmark.paths))
+    if missing:
+        raise UsageError(
+            f"the benchmark path(s) {', '.join(missing)} of {config.source} are not in {target}'s last commit. "
+            "Commit them, or set [benchmark] paths in ryx.toml to the folder of your points tests "
+            "(paths = [] counts every test 1 point).")
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:

@@ -56,6 +56,7 @@ class RyxConfig:
     lint_rules: tuple[str, ...] = ("E9", "F821", "F401", "F841", "T201")  # [quality] lint; () = off
     keep_docs: bool = True  # [quality] keep_docs: refuse candidates that drop docstrings/comments
     samples: int | dict[str, int] | None = None  # [models] samples: per attempt, or {model: n}
+    notes: tuple[str, ...] = ()  # choices made for the user, said once at the start of a run
     vram_gb: float | None = None  # [models] vram_gb: memory for Ollama models (None: detected)
     ram_gb: float = 0.0  # [models] ram_gb: RAM a model may spill into, only with num_gpu
     num_gpu: int | None = None  # [models] num_gpu: layers on the GPU (CPU offload on purpose)
@@ -160,6 +161,11 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         # `.venv/bin/python` means the target's own environment, wherever the tree is scored
         bench_raw["python"] = str((root / bench_raw["python"]).absolute())
     extra_protected = _strings(paths.get("protected", []), "paths.protected", source)
+    notes = []
+    if "paths" not in bench_raw and "command" not in bench_raw and not (root / "benchmark").is_dir():
+        bench_raw["paths"] = ()
+        notes.append("no benchmark/ folder and no [benchmark] paths: every test pytest collects at the "
+                     "target's root counts 1 point, its file its category")
     bench = BenchSpec(**bench_raw, protected=ALWAYS_PROTECTED + extra_protected)
     _check_values(bench, loop, research, source)
     roots = _strings(research.get("roots", []), "research.roots", source)
@@ -183,6 +189,7 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         lint_rules=_strings(quality.get("lint", list(RyxConfig.lint_rules)), "quality.lint", source),
         keep_docs=quality.get("keep_docs", True),
         samples=_samples(raw.get("models", {}).get("samples"), source),
+        notes=tuple(notes),
         **_memory(raw.get("models", {}), source),
     )
 

@@ -264,6 +264,19 @@ class Workspace:
         return any(Path(p).resolve() == self.path.resolve() for p in paths) and self.path.exists()
 
 
+def missing_at_head(root: Path, paths: list[str]) -> list[str]:
+    """Of `paths` (relative, `file::test` allowed), those the target's HEAD commit lacks: what
+    the loop's worktree would lack too."""
+    missing = []
+    with SafeRepo(root) as repo:
+        for path in paths:
+            try:
+                repo.git.cat_file("-e", f"HEAD:{path.split('::', 1)[0].rstrip('/')}")
+            except GitCommandError:
+                missing.append(path)
+    return missing
+
+
 def merge_into_current(root: Path, commit: str) -> str:
     """`ryx approve`: merge an improvement into the branch the user has checked out."""
     with SafeRepo(root) as repo:

@@ -10,6 +10,7 @@ import time
 
 from fake_ollama import FakeOllama
 from loop_helpers import (
+    CALC,
     FIX,
     RYX_ROOT,
     cli_env,
@@ -188,3 +189,20 @@ def test_resume_takes_a_thread_id_and_refuses_an_unknown_one(tmp_path):
     unknown = run_cli(improve_args(target, replay, db, "--resume", "--thread", "night-two"), home)
     assert unknown.returncode == 2
     assert "--resume --thread night-two: no such thread" in unknown.stderr and "known: night-one" in unknown.stderr
+
+
+def test_a_target_without_points_markers_counts_every_test_and_a_bad_path_is_refused_before_any_branch(tmp_path):
+    plain = make_target(tmp_path / "plain", {"calc.py": CALC, "tests/test_calc.py":
+                                             "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
+                                             "def test_mul():\n    assert mul(2, 3) == 6\n"})
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "content": FIX}, *reasoning_lines()])
+    result = run_cli(improve_args(plain, replay, tmp_path / "db.sqlite"), tmp_path / "h")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "benchmark: no benchmark/ folder and no [benchmark] paths: every test pytest collects" in result.stdout
+    assert "benchmark: 1/2 points" in result.stdout and ".git/ryx" not in result.stdout + result.stderr
+
+    wrong = make_target(tmp_path / "wrong", {"calc.py": CALC, "ryx.toml": '[benchmark]\npaths = ["bench"]\n'})
+    refused = run_cli(improve_args(wrong, replay, tmp_path / "db2.sqlite"), tmp_path / "h")
+    assert refused.returncode == 2
+    assert "the benchmark path(s) bench of" in refused.stderr and ".git/ryx" not in refused.stderr
+    assert "ryx/improve" not in git(wrong, "branch", "--list")
