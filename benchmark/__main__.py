@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # LangGraph's store: imported only when the history is used
     from ryx.memory import Memory
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m benchmark") -> int:
+    args = _parser(prog).parse_args(argv)
     try:
         with control.registered("benchmark", str(_target(args.target)), str(_db_path(args.db))), \
                 control.sigterm_as_interrupt():
@@ -82,12 +82,11 @@ def _memory(stack: ExitStack, args: argparse.Namespace, target: Path) -> Memory 
     return Memory(db.store, target)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark", description="Score a target's points benchmark."
-    )
-    parser.add_argument("--target", default=".", metavar="DIR",
-                        help="root of the project to score (default: current directory)")
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Score a target's points benchmark.")
+    parser.add_argument("--target", metavar="DIR",
+                        help="root of the project to score (default: the git repo of the current folder, "
+                             "else Ryx's own)")
     parser.add_argument("--json", action="store_true", help="print the scorecard JSON")
     parser.add_argument("--db", metavar="FILE",
                         help="checkpoint database holding the scorecard history "
@@ -99,7 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _target(raw: str) -> Path:
+def _target(raw: str | None) -> Path:
+    if raw is None:
+        from state.context import default_target
+
+        return default_target()
     path = Path(raw).expanduser()
     if not path.is_dir():
         raise RyxError(

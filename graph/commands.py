@@ -18,14 +18,14 @@ from ryx.errors import EXIT_OK, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.library import Library, research_folder
 from ryx.memory import Memory
-from state.context import RYX_ROOT, default_db
+from state.context import RYX_ROOT, default_db, default_target
 
 STOP_GRACE_S = 15.0
 
 
 def _open(args: argparse.Namespace):
     """The target and its database, read-shared; a database that does not exist is an error."""
-    target = open_target(args.target or RYX_ROOT)
+    target = open_target(args.target or default_target())
     db_path = Path(args.db).expanduser().resolve() if args.db else Path(default_db())
     if not db_path.exists():
         raise UsageError(f"no checkpoint database at {db_path} yet: run `ryx improve` (or "

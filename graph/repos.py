@@ -9,7 +9,7 @@ from ryx.config import load_config
 from ryx.errors import EXIT_OK
 from ryx.gitops import open_target
 from ryx.library import Indexer, Library, Source, plan_for
-from state.context import RYX_ROOT
+from state.context import default_target
 
 
 def list_sources(folder: Path, *, refresh: bool, target: str | None) -> int:
@@ -30,7 +30,7 @@ def list_sources(folder: Path, *, refresh: bool, target: str | None) -> int:
 
 
 def _refresh(library: Library, target: str | None) -> None:
-    config = load_config(open_target(target or RYX_ROOT))
+    config = load_config(open_target(target or default_target()))
     plan = plan_for(config)
     print(f"finding repositories under {', '.join(str(r) for r in plan.roots)} ...", flush=True)
     started, since = time.monotonic(), time.time()

@@ -16,7 +16,7 @@ PROVIDERS = ("auto", "ollama", "embedded", "replay")
 
 def build_parser(prog: str = "python -m graph.run") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Run Ryx's self-improvement loop on a target repo.")
-    p.add_argument("--target", help="git repo to improve (default: Ryx's own repo)")
+    p.add_argument("--target", help="git repo to improve (default: the git repo of the current folder, else Ryx's own)")
     runs = p.add_mutually_exclusive_group()
     runs.add_argument("--cycles", type=int, default=1, help="improvement cycles to run (default 1)")
     runs.add_argument("--infinite", action="store_true", help="run cycles until stopped (`ryx stop all`)")

@@ -18,7 +18,7 @@ from ryx.errors import EXIT_OK, EXIT_STOPPED, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.memory import Memory
 from ryx.skillset import SkillsBroken, remember_good, revert_broken
-from state.context import RYX_ROOT, Context, default_db
+from state.context import Context, default_db, default_target
 
 IDLE_WAIT_S = 60.0
 MAX_BROKEN_SKILLS = 3  # skills reverted in one night before it ends
@@ -34,7 +34,7 @@ class Session:
     def run(self) -> int:
         from ryx.models import ModelSettings, check_available, describe_choice, resolve_specs
 
-        target = open_target(self.args.target or RYX_ROOT)
+        target = open_target(self.args.target or default_target())
         config = load_config(target)
         _check_usable(target, config)
         for note in config.notes:

@@ -10,6 +10,13 @@ RYX_ROOT = Path(__file__).resolve().parent.parent
 AUTO = "auto"
 
 
+def default_target() -> Path:
+    """The target when none is named, for every command alike: the git repository the current
+    folder is in, else Ryx's own."""
+    here = Path.cwd().resolve()
+    return next((p for p in (here, *here.parents) if (p / ".git").exists()), RYX_ROOT)
+
+
 def default_db() -> str:
     """checkpoints/ryx.sqlite in Ryx's own tree, or under RYX_HOME when that is set."""
     home = os.environ.get("RYX_HOME")

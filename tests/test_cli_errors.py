@@ -206,3 +206,19 @@ def test_a_target_without_points_markers_counts_every_test_and_a_bad_path_is_ref
     assert refused.returncode == 2
     assert "the benchmark path(s) bench of" in refused.stderr and ".git/ryx" not in refused.stderr
     assert "ryx/improve" not in git(wrong, "branch", "--list")
+
+
+def test_version_help_texts_and_one_default_target_for_every_command(tmp_path):
+    version = run_cli(["--version"], tmp_path / "h", module="graph.cli")
+    assert version.returncode == 0 and version.stdout.startswith("ryx 0.")
+    assert "Runs, points, approvals, tickets." in run_cli(["status", "--help"], tmp_path / "h", module="graph.cli").stdout
+    assert "usage: ryx benchmark" in run_cli(["benchmark", "--help"], tmp_path / "h", module="graph.cli").stdout
+    assert "unattended" in run_cli(["demo", "--help"], tmp_path / "h", module="graph.cli").stdout
+    target = make_target(tmp_path / "proj")
+    (target / "src").mkdir()
+    db = tmp_path / "db.sqlite"
+    scored = run_cli(["benchmark", "--db", str(db)], tmp_path / "h", module="graph.cli", cwd=target / "src")
+    assert scored.returncode == 0, scored.stderr
+    assert scored.stdout.startswith(f"{target}  tree ")
+    status = run_cli(["status", "--db", str(db)], tmp_path / "h", module="graph.cli", cwd=target / "src")
+    assert status.returncode == 0 and f"target {target}" in status.stdout, status.stderr
