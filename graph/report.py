@@ -58,7 +58,7 @@ def draw_chart(history: list[dict], target: Path, path: Path) -> None:
         top.plot(runs, [float("nan") if p is None else p for p in points], label=label, **style)
     marker = "o" if few else None
     top.set_ylabel("points")
-    top.set_title(f"Ryx points per category: {target.name}  ({len(runs)} stored runs)")
+    top.set_title(chart_title(target.name, len(runs)))
     top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="category (latest)", fontsize=9)
     bottom.plot(runs, [c["total"] for c in cards], marker=marker, color="black", label="total")
     bottom.plot(runs, [c["max"] for c in cards], linestyle="--", color="grey", label="max")
@@ -153,3 +153,7 @@ class _Missing(dict):
 
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+def chart_title(name: str, runs: int) -> str:
+    return f"Ryx points per category: {name}  ({runs} stored run{'' if runs == 1 else 's'})"

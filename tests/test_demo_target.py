@@ -66,3 +66,12 @@ def test_demo_has_no_conftest_and_small_modules() -> None:
     assert not list(DEMO.rglob("conftest.py"))
     for module in (DEMO / "inventory").glob("*.py"):
         assert len(module.read_text().splitlines()) < 60, module
+
+
+def test_the_demo_readme_says_what_pytest_and_the_benchmark_say(demo: Path) -> None:
+    failed, passed, _ = run_pytest(demo)
+    readme = (DEMO / "README.md").read_text()
+    assert f"# {len(failed)} failed, {len(passed)} passed" in readme
+    categories = set(re.findall(r'category="(\w+)"', "".join(p.read_text() for p in (demo / "benchmark").glob("*.py"))))
+    listed = re.search(r"categories (.+?)\)", readme).group(1)
+    assert set(re.findall(r"`(\w+)`", listed)) == categories

@@ -132,3 +132,10 @@ def test_a_database_that_does_not_exist_is_named_not_created(tmp_path: Path, sco
     assert done.returncode == 2
     assert f"no checkpoint database at {missing}" in done.stderr
     assert not missing.exists()
+
+
+def test_the_chart_title_counts_runs_in_english() -> None:
+    from graph.report import chart_title
+
+    assert chart_title("proj", 1) == "Ryx points per category: proj  (1 stored run)"
+    assert chart_title("proj", 3).endswith("(3 stored runs)")
