@@ -32,14 +32,14 @@ class Session:
         self.broken_skills = 0
 
     def run(self) -> int:
-        from ryx.models import ModelSettings, check_available, describe_choice, resolve_specs
+        from ryx.models import check_available, describe_choice, resolve_specs, settings_for
 
         target = open_target(self.args.target or default_target())
         config = load_config(target)
         _check_usable(target, config)
         for note in config.notes:
             print(f"benchmark: {note}", flush=True)
-        settings = ModelSettings()
+        settings = settings_for(config)
         overrides = {**config.models, **parse_overrides(self.args.model)}
         specs = resolve_specs(self.args.provider, overrides, self.args.replay, settings)
         print(describe_choice(specs), flush=True)

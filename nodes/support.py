@@ -21,7 +21,15 @@ from ryx.library import Indexer, Library, Plan, plan_for, research_folder
 from ryx.live import LIVE
 from ryx.memory import Memory
 from ryx.meter import Meter
-from ryx.models import ModelPool, ModelSettings, check_available, describe_choice, resolve_specs, varied
+from ryx.models import (
+    ModelPool,
+    ModelSettings,
+    check_available,
+    describe_choice,
+    resolve_specs,
+    settings_for,
+    varied,
+)
 from ryx.sandbox import Sandbox
 from ryx.skillset import LocalSkills, SnapshotSkills, snapshot_skills
 from ryx.webcache import WebCache
@@ -53,7 +61,7 @@ def services_for(ctx: Context) -> Services:
     config = load_config(root)
     if not ctx.sandbox:  # the user's explicit --no-sandbox
         config = replace(config, benchmark=replace(config.benchmark, sandbox=False))
-    settings = ModelSettings(vram_gb=config.vram_gb, ram_gb=config.ram_gb, num_gpu=config.num_gpu)
+    settings = settings_for(config)
     ctx = _resolved(ctx, config, settings)
     control.register_served(str(root), ctx.db_path, ctx.specs())  # a run from Studio: `stop all` sees it
     meter = Meter()

@@ -41,7 +41,6 @@ class RyxConfig:
     root: Path
     source: str = "defaults"
     benchmark: BenchSpec = field(default_factory=BenchSpec)
-    protected: tuple[str, ...] = ()
     safe: tuple[str, ...] = DEFAULT_SAFE
     models: dict[str, str] = field(default_factory=dict)
     research_roots: tuple[Path, ...] = ()  # [research] roots: where to find repos (default: home)
@@ -60,6 +59,9 @@ class RyxConfig:
     vram_gb: float | None = None  # [models] vram_gb: memory for Ollama models (None: detected)
     ram_gb: float = 0.0  # [models] ram_gb: RAM a model may spill into, only with num_gpu
     num_gpu: int | None = None  # [models] num_gpu: layers on the GPU (CPU offload on purpose)
+    num_ctx: int = 8192  # [models] num_ctx: the context every model gets (Ollama's default is 2048)
+    keep_alive: str = "10m"  # [models] keep_alive: how long Ollama keeps an idle model loaded
+    timeout_s: float = 300.0  # [models] timeout_s: the longest wait for one model reply
 
     def samples_for(self, spec: str, default: int) -> int:
         """Candidates an attempt draws from the model `spec` (`ollama:NAME` or its bare NAME)."""
@@ -79,7 +81,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     },
     "paths": {"protected": list, "safe": list},
     "models": {**{role: str for role in ROLES}, "samples": (int, dict), "vram_gb": (int, float),
-               "ram_gb": (int, float), "num_gpu": int},
+               "ram_gb": (int, float), "num_gpu": int, "num_ctx": int, "keep_alive": str,
+               "timeout_s": (int, float)},
     "research": {"roots": list, "exclude": list, "online": bool, "searx_url": str, "cache_hours": (int, float)},
     "quality": {"lint": list, "keep_docs": bool},
     "loop": {"edit_format": str, "max_diff_lines": int, "context_files": int, "max_faults": int,
@@ -173,7 +176,6 @@ def _build(root: Path, raw: dict[str, Any], source: str) -> RyxConfig:
         root=root,
         source=source,
         benchmark=bench,
-        protected=bench.protected,
         safe=_strings(paths.get("safe", list(DEFAULT_SAFE)), "paths.safe", source),
         models={k: v for k, v in raw.get("models", {}).items() if k in ROLES},
         research_roots=tuple((root / Path(r).expanduser()).resolve() for r in roots),
@@ -204,7 +206,13 @@ def _memory(models: dict[str, Any], source: str) -> dict[str, Any]:
                           "on the GPU): CPU offload is only ever on purpose.")
     if layers is not None and layers < 0:
         raise ConfigError(f"{source}: `models.num_gpu` must be 0 or more layers, got {layers!r}.")
-    return {"vram_gb": None if vram is None else float(vram), "ram_gb": float(ram), "num_gpu": layers}
+    num_ctx, timeout = models.get("num_ctx", 8192), models.get("timeout_s", 300)
+    if not 512 <= num_ctx <= 1_048_576:
+        raise ConfigError(f"{source}: `models.num_ctx` must be between 512 and 1048576 tokens, got {num_ctx!r}.")
+    if timeout <= 0:
+        raise ConfigError(f"{source}: `models.timeout_s` must be more than 0 seconds, got {timeout!r}.")
+    return {"vram_gb": None if vram is None else float(vram), "ram_gb": float(ram), "num_gpu": layers,
+            "num_ctx": num_ctx, "keep_alive": models.get("keep_alive", "10m"), "timeout_s": float(timeout)}
 
 
 def _samples(value: int | dict[str, Any] | None, source: str) -> int | dict[str, int] | None:

@@ -33,6 +33,3 @@ class EnvironmentMissing(RyxError):
 
     exit_code = EXIT_ENVIRONMENT
 
-
-class StopRequested(RyxError):
-    exit_code = EXIT_STOPPED

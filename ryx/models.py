@@ -63,6 +63,12 @@ class ModelSettings:
             raise ConfigError(f"max_resident must be at least 1, not {self.max_resident}.")
 
 
+def settings_for(config: Any) -> ModelSettings:
+    """The model settings a target's [models] table asks for (the rest stay the defaults)."""
+    return ModelSettings(num_ctx=config.num_ctx, keep_alive=config.keep_alive, timeout_s=config.timeout_s,
+                         vram_gb=config.vram_gb, ram_gb=config.ram_gb, num_gpu=config.num_gpu)
+
+
 class ModelSpecs(dict):
     """{role: spec}, plus `note`: why this provider was chosen (shown by describe_choice)."""
 

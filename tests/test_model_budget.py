@@ -124,3 +124,24 @@ def test_a_nine_attempt_cycle_stays_in_budget_and_swaps_three_times_at_most(tmp_
     assert "model loads: 3 in 1 cycle(s), 3.0 a cycle (goal: at most 3, the roles used); 2 unload(s)" in status.stdout
     assert "  coding: " in status.stdout and "in 9 call(s), 45 tokens in" in status.stdout
     assert "0.2 s loading" in status.stdout
+
+
+def test_models_table_sets_context_keep_alive_and_timeout(tmp_path: Path) -> None:
+    from loop_helpers import FIX
+
+    config = ('[tool.pytest.ini_options]\nmarkers = ["points(n, category): p"]\n\n[tool.ryx.models]\n'
+              'num_ctx = 4096\nkeep_alive = "2m"\ntimeout_s = 0.5\n')
+    target = make_target(tmp_path / "proj", {"calc.py": CALC, "benchmark/test_calc.py": BENCH, "pyproject.toml": config})
+    with FakeOllama(delay_s=0.0) as server:
+        server.script("qwen2.5-coder:14b", FIX)
+        server.script("*", "add subtracts; it should add.")
+        env = {**cli_env(tmp_path / "home"), "OLLAMA_HOST": server.url}
+        result = subprocess.run([sys.executable, "-m", "graph.run", "--target", str(target), "--provider", "ollama",
+                                 "--offline", "--db", str(tmp_path / "db.sqlite")], capture_output=True, text=True,
+                                env=env, cwd=RYX_ROOT, timeout=300, stdin=subprocess.DEVNULL)
+        chats = server.bodies("/api/chat")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert {c["options"]["num_ctx"] for c in chats} == {4096} and {c["keep_alive"] for c in chats} == {"2m"}
+    (tmp_path / "proj" / "ryx.toml").write_text("[models]\ntimeout_s = 0\n")
+    with pytest.raises(ConfigError, match="timeout_s` must be more than 0"):
+        load_config(tmp_path / "proj")
