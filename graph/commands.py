@@ -123,10 +123,7 @@ def status(args: argparse.Namespace) -> int:
         print(f"target {target}")
         runs = [r for r in control.live_runs() if r["target"] == str(target)]
         print(f"running: {', '.join(_run_label(r) for r in runs) if runs else 'no'}")
-        history = mem.history()
-        if history:
-            card = history[-1]["scorecard"]
-            print(f"points: {card['total']}/{card['max']} (tree {card['tree'][:10]})")
+        _print_points(mem, target)
         good = mem.get("skills", "good")
         if good:
             print(f"skills: {good['commit'][:10]} of ryx/improve (the last that ran a whole cycle)")
@@ -135,10 +132,40 @@ def status(args: argparse.Namespace) -> int:
             print(f"thread {thread}: {info.get('cycles', 0)} cycle(s){unsafe}")
         _print_last_night(mem)
         _print_records("approvals", mem.all("approvals"), "{id} {status} {kind}: {test_id} {before} -> {after} points")
+        if mem.all("approvals"):
+            print("  (core: it changes paths outside [paths] safe, so only `ryx approve` merges it; "
+                  "safe: --auto may merge it when its review is clean)")
         _print_records("tickets", mem.all("tickets"), "{id} {status}: {test_id} ({category}), cycle {cycle}")
         _print_records("parked", mem.all("parked"), "{key} (ticket {ticket})")
         _print_records("quarantined (flaky)", mem.all("quarantine"), "{key}: {reason}")
     return EXIT_OK
+
+
+def _print_points(mem: Memory, target: Path) -> None:
+    """Points of the two branches that matter, each labelled: the head of ryx/improve (the last
+    tree the loop scored) and the user's checked-out branch (when a run scored that tree)."""
+    history = mem.history()
+    if not history:
+        print("points: not scored yet (`ryx benchmark` scores your branch, `ryx improve` ryx/improve)")
+        return
+    by_tree = {entry["scorecard"]["tree"]: entry["scorecard"] for entry in history}
+    from benchmark.integrity import tree_hash
+    from ryx.gitsafe import SafeRepo
+
+    with SafeRepo(target) as repo:
+        branch = repo.active_branch.name if not repo.head.is_detached else "HEAD"
+    loop = next((e["scorecard"] for e in reversed(history) if e.get("cycle") is not None), None)
+    if loop:
+        print(f"points on ryx/improve: {loop['total']}/{loop['max']} (tree {loop['tree'][:10]}, the last the loop scored)")
+        for name, cat in sorted(loop["categories"].items()):
+            print(f"  {name}: {cat['points']}/{cat['max']}")
+    mine = by_tree.get(tree_hash(target))
+    if mine:
+        print(f"points on your branch {branch}: {mine['total']}/{mine['max']} (as it is now, uncommitted edits included)")
+    else:
+        print(f"points on your branch {branch}: not scored as it is now (`ryx benchmark` scores it)")
+    print("  (points: what the target's benchmark tests are worth, by category; a category is the "
+          "`category=` of their points marker)")
 
 
 def _print_last_night(mem: Memory) -> None:

@@ -182,3 +182,18 @@ def test_yes_to_merge_with_uncommitted_edits_in_a_changed_file_says_what_to_do_a
     assert "Commit or stash your changes" in outcome["summary"] and f"ryx approve {record['id']}" in outcome["summary"]
     assert record["status"] == "pending"
     assert (target / "calc.py").read_text() == mine
+
+
+def test_status_labels_the_points_of_both_branches_and_explains_core(tmp_path):
+    target, db, approval = _landed(tmp_path)
+    home = tmp_path / "home"
+    before = run_cli(["status", "--target", str(target), "--db", str(db)], home, module="graph.cli")
+    assert "points on ryx/improve: 4/4" in before.stdout and "  math: 4/4" in before.stdout, before.stdout
+    assert "points on your branch main: 2/4" in before.stdout  # the tree the cycle started from
+    assert f"{approval} pending core" in before.stdout and "core: it changes paths outside [paths] safe" in before.stdout
+    (target / "calc.py").write_text((target / "calc.py").read_text().replace("a - b", "a + b") + "# mine\n")
+    edited = run_cli(["status", "--target", str(target), "--db", str(db)], home, module="graph.cli")
+    assert "points on your branch main: not scored as it is now (`ryx benchmark` scores it)" in edited.stdout
+    assert run_cli(["benchmark", "--target", str(target), "--db", str(db)], home, module="graph.cli").returncode == 0
+    scored = run_cli(["status", "--target", str(target), "--db", str(db)], home, module="graph.cli")
+    assert "points on your branch main: 4/4" in scored.stdout and "points on ryx/improve: 4/4" in scored.stdout
