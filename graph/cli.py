@@ -1,4 +1,4 @@
-"""`ryx`: improve, stop all, status, report, approvals, approve, reject, note, repos, studio, benchmark, demo."""
+"""`ryx`: improve, stop all, status, report, approvals, approve, reject, note, show, repos, studio, benchmark, demo."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("test_id", help="the test id from `ryx status`, or * for the whole target")
     note.add_argument("text")
     _target_args(note)
+    show = _command(sub, "show", help="the whole record of an attempt (c3-a1-t2), a ticket or a commit: "
+                    "prompt, replies, diff, reason, benchmark output")
+    show.add_argument("id")
+    _target_args(show)
     studio = _command(sub, "studio", help="serve the graph to LangGraph Studio (langgraph dev) and say where to open it")
     studio.add_argument("--port", type=int, default=2024)
     studio.add_argument("--host", default="127.0.0.1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,14 @@ from state.policy import APPROACHES, TRIES_PER_APPROACH
 _APPROACHES = len(APPROACHES)
 
 
-def _first_line(text: str, limit: int = 160) -> str:
+def short_reason(text: str, limit: int = 150) -> str:
+    """The reason for a person, in a terminal line: its first sentence, cut (if at all) at a
+    word, never mid-word; the whole of it is in the attempt's record."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    sentence = re.split(r"(?<=[.;])\s+(?=[A-Z(`])", line, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:(") + " …"
 
 
 def describe(node: str, update: dict[str, Any] | None) -> str | None:
@@ -66,10 +72,11 @@ def _attempt_line(node: str, update: dict[str, Any]) -> str:
         others = len(cand.get("alternates") or [])
         more = f", {others} more survivor(s) in reserve" if others else ""
         return f"{batch}{where}: patch applied ({cand['summary']}{more})"
+    more = f" (`ryx show {a['record']}`)" if a.get("record") and a["status"] != "improved" else ""
     if node == "patch":
-        return f"{batch}{where}: refused - {_first_line(a['reason'])}"
+        return f"{batch}{where}: refused - {short_reason(a['reason'])}{more}"
     verdict = "improved" if a["status"] == "improved" else "failed"
-    return f"{where}: {verdict}: {_first_line(a['reason'])}"
+    return f"{where}: {verdict}: {short_reason(a['reason'])}{more}"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from langgraph.store.base import BaseStore
 
 MAX_DIFF_KEPT = 4000
 KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads", "quarantine",
-         "nights", "made", "lessons", "skills", "clones")
+         "nights", "made", "lessons", "skills", "clones", "attempts")
 
 
 def target_key(root: Path | str) -> str:
@@ -47,6 +47,11 @@ class Memory:
     def all(self, kind: str, limit: int = 1000) -> dict[str, dict[str, Any]]:
         items = self.store.search(self._ns(kind), limit=limit)
         return {item.key: dict(item.value) for item in sorted(items, key=lambda i: i.created_at)}
+
+    # -- attempts: the whole record of each try, for `ryx show` ---------------------------------
+    def record_attempt(self, key: str, **fields: Any) -> None:
+        """Add to the record of one attempt (`c3-a1-t2`: cycle 3, approach 1, try 2)."""
+        self.put("attempts", key, {**(self.get("attempts", key) or {}), **fields})
 
     # -- scorecards: history and cache ---------------------------------------------------------
     def cached_scorecard(self, tree: str, bench_hash: str, env: str) -> dict[str, Any] | None:

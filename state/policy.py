@@ -22,3 +22,8 @@ def position(attempts: list[Attempt]) -> tuple[int, int]:
     """(approach 1..3, attempt 1..3) of the next try, from the failures so far."""
     failures = min(count_failures(attempts), MAX_FAILURES - 1)
     return failures // TRIES_PER_APPROACH + 1, failures % TRIES_PER_APPROACH + 1
+
+
+def attempt_key(cycle: int | None, approach: int, attempt: int) -> str:
+    """How `ryx show` names an attempt: `c3-a1-t2` is cycle 3, approach 1, try 2."""
+    return f"c{cycle or 0}-a{approach}-t{attempt}"

@@ -55,6 +55,7 @@ class Candidate(TypedDict):
     dropped: NotRequired[list[str]]  # parts of the reply that earned nothing and were left out
     batch: NotRequired[str]  # how the samples of this attempt ended (when it drew several)
     alternates: NotRequired[list[dict[str, Any]]]  # other survivors ({id, diff, paths}), tried in turn
+    record: NotRequired[str]  # the attempt's whole record in memory (`ryx show KEY`)
 
 
 class Attempt(TypedDict):
@@ -68,6 +69,7 @@ class Attempt(TypedDict):
     points_before: int
     points_after: int | None
     batch: NotRequired[str]  # how the samples of this attempt ended (when it drew several)
+    record: NotRequired[str]  # the attempt's whole record in memory (`ryx show KEY`)
 
 
 class Outcome(TypedDict):

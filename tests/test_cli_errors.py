@@ -222,3 +222,26 @@ def test_version_help_texts_and_one_default_target_for_every_command(tmp_path):
     assert scored.stdout.startswith(f"{target}  tree ")
     status = run_cli(["status", "--db", str(db)], tmp_path / "h", module="graph.cli", cwd=target / "src")
     assert status.returncode == 0 and f"target {target}" in status.stdout, status.stderr
+
+
+def test_terminal_reasons_are_short_and_ryx_show_prints_the_whole_attempt(tmp_path):
+    wrong = sr("calc.py", "    return a - b", "    return a * b  # a wrong guess")
+    replay = replay_file(tmp_path / "r.jsonl", [{"role": "coding", "times": 1, "content": wrong},
+                                                {"role": "coding", "content": FIX}, *reasoning_lines()])
+    target, db, home = make_target(tmp_path / "proj"), tmp_path / "db.sqlite", tmp_path / "h"
+    run = run_cli(improve_args(target, replay, db), home)
+    assert run.returncode == 0, run.stderr
+    line = next(ln for ln in run.stdout.splitlines() if "attempt 1/3: failed" in ln)
+    assert line.endswith("(`ryx show c1-a1-t1`)") and "…(" not in line
+    assert len(line.split(": failed: ", 1)[1]) < 200
+    shown = run_cli(["show", "c1-a1-t1", "--target", str(target), "--db", str(db)], home, module="graph.cli")
+    assert shown.returncode == 0, shown.stderr
+    for part in ("attempt c1-a1-t1: benchmark/test_calc.py::test_add", "reason:", "no benchmark test gained",
+                 "diff scored:", "+    return a * b  # a wrong guess", "prompt to the coding model:",
+                 "Make this failing benchmark test pass", "reply 1:", "benchmark output:"):
+        assert part in shown.stdout, part
+    landed = git(target, "rev-parse", "ryx/improve").strip()
+    commit = run_cli(["show", landed[:10], "--target", str(target), "--db", str(db)], home, module="graph.cli")
+    assert f"commit {landed}" in commit.stdout and "+    return a + b" in commit.stdout
+    unknown = run_cli(["show", "nope", "--target", str(target), "--db", str(db)], home, module="graph.cli")
+    assert unknown.returncode == 2 and "the last ones: c1-a1-t1, c1-a1-t2" in unknown.stderr

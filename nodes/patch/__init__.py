@@ -29,7 +29,7 @@ from ryx.sandbox import module_names
 from ryx.skillset import SkillsBroken
 from state import Attempt, Candidate, RyxState
 from state.context import Context
-from state.policy import position
+from state.policy import attempt_key, position
 
 __all__ = ["patch", "retry_temperature", "samples_per_attempt"]
 
@@ -47,8 +47,15 @@ def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
     options, tally = _screen_all(svc, runtime, state, request, replies, approach, quick=k > 1)
     svc.workspace.reset()
     batch = tally.line() if k > 1 else None
+    record = attempt_key(state.get("cycle"), approach, attempt)
+    memory(runtime, svc).record_attempt(record, test_id=weakness["test_id"], cycle=state.get("cycle"),
+                                        approach=approach, attempt=attempt, system=request.system[:4000],
+                                        prompt=request.user[:20000], replies=[r[:8000] for r in replies],
+                                        samples=batch or "1 sample")
     if not options:
-        return {"attempts": [_failed(approach, attempt, _no_survivor(tally, k), state, batch)]}
+        reason = _no_survivor(tally, k)
+        memory(runtime, svc).record_attempt(record, status="refused", reason=reason)
+        return {"attempts": [{**_failed(approach, attempt, reason, state, batch), "record": record}]}
     first, *rest = best_first(options)
     cand = Candidate(id=first.id, approach=approach, attempt=attempt, diff=first.diff, paths=first.paths,
                      summary=f"{len(first.paths)} file(s): {', '.join(first.paths)}")
@@ -56,6 +63,7 @@ def patch(state: RyxState, runtime: Runtime[Context]) -> dict:
         cand["batch"] = batch
     if rest:
         cand["alternates"] = [{"id": o.id, "diff": o.diff, "paths": o.paths} for o in rest]
+    cand["record"] = record
     return {"candidate": cand}
 
 

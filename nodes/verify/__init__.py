@@ -100,6 +100,7 @@ def _score(svc, state: RyxState, mem, before: Scorecard, cand: dict, reduced: di
     attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
                       status="improved", reason=reason + _dropped_note(dropped),
                       points_before=result.before_points, points_after=result.after_points)
+    _record(mem, cand, attempt, reduced["diff"], after)
     accepted = {**{k: v for k, v in reduced.items() if k != "alternates"}, "tree": after.tree, "dropped": [p.describe() for p in dropped],
                 "summary": f"{len(reduced['paths'])} file(s): {', '.join(reduced['paths'])}"}
     return {"candidate": None, "accepted": accepted, "attempts": [attempt]}
@@ -123,7 +124,16 @@ def _rejected(svc, state: RyxState, mem, cand: dict, reason: str, card: Scorecar
     before, after = points or (state["baseline"]["total"], None)
     attempt = Attempt(approach=cand["approach"], attempt=cand["attempt"], candidate_id=cand["id"],
                       status="failed", reason=reason, points_before=before, points_after=after)
+    _record(mem, cand, attempt, cand["diff"], card)
     return {"candidate": None, "accepted": None, "attempts": [attempt]}
+
+
+def _record(mem, cand: dict, attempt: Attempt, diff: str, card: Scorecard | None) -> None:
+    """The verdict, the diff scored and the benchmark's output, in the attempt's record."""
+    if cand.get("record"):
+        attempt["record"] = cand["record"]
+        mem.record_attempt(cand["record"], status=attempt["status"], reason=attempt["reason"], diff=diff,
+                           candidate=cand["id"], output=(getattr(card, "output", "") or "")[-8000:])
 
 
 def _confirmed(ws, spec, result, reason: str) -> tuple[bool, str]:
