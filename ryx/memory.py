@@ -50,8 +50,9 @@ class Memory:
 
     # -- attempts: the whole record of each try, for `ryx show` ---------------------------------
     def record_attempt(self, key: str, **fields: Any) -> None:
-        """Add to the record of one attempt (`c3-a1-t2`: cycle 3, approach 1, try 2)."""
-        self.put("attempts", key, {**(self.get("attempts", key) or {}), **fields})
+        """Add to the record of one attempt (`c3-a1-t2`: cycle 3, approach 1, try 2). Model
+        text that UTF-8 cannot hold (a lone surrogate, say) is kept with `?` in its place."""
+        self.put("attempts", key, {**(self.get("attempts", key) or {}), **_storable(fields)})
 
     # -- scorecards: history and cache ---------------------------------------------------------
     def cached_scorecard(self, tree: str, bench_hash: str, env: str) -> dict[str, Any] | None:
@@ -84,3 +85,13 @@ class Memory:
         items = self.store.search(self._ns("failed_patches"), filter={"test_id": test_id}, limit=500)
         found = [dict(i.value) for i in items if i.value.get("at", 0) < before]
         return sorted(found, key=lambda f: f.get("at", 0), reverse=True)[:limit]
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value

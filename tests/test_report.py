@@ -139,3 +139,4 @@ def test_the_chart_title_counts_runs_in_english() -> None:
 
     assert chart_title("proj", 1) == "Ryx points per category: proj  (1 stored run)"
     assert chart_title("proj", 3).endswith("(3 stored runs)")
+
