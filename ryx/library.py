@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -132,8 +133,15 @@ def plan_for(config, skip: Iterable[Path] = ()) -> Plan:
     """Where the library looks for a target's `config` ([research] roots and exclude): the
     configured roots, else the home and the target's parent folder; never at the target
     itself (research indexes it on its own)."""
-    roots = config.research_roots or (Path.home(), config.root.parent)
+    roots = config.research_roots or (Path.home(), *_parent_unless_temp(config.root))
     return Plan(roots=tuple(roots), exclude=config.research_exclude, skip=(config.root, *skip))
+
+
+def _parent_unless_temp(root: Path) -> tuple[Path, ...]:
+    """The target's parent folder, unless it is the system's temporary folder (a demo lives
+    there): walking that would reach every program's scratch space, Ryx's own included."""
+    parent = Path(root).resolve().parent
+    return () if parent == Path(tempfile.gettempdir()).resolve() else (parent,)
 
 
 def research_folder(db_path: str | Path) -> Path:

@@ -21,6 +21,7 @@ _HOME_SKIP = frozenset({
     "Library", "Applications", "snap", "Music", "Pictures", "Movies", "Videos", "Public",
     "AppData", "miniconda3", "anaconda3", "miniforge3", "mambaforge", "Zotero",
 })
+_RYX_SCRATCH = ("ryx-run-", "ryx-skills-", "ryx-index-", "ryx-lint-")
 # Where people keep code, looked at first so a bounded walk spends its time well.
 CODE_FOLDERS = ("code", "src", "work", "projects", "dev", "git", "repos", "workspace",
                 "Projects", "Code", "Developer", "source", "github", "Documents")
@@ -116,6 +117,8 @@ def _subdirs(directory: Path) -> list[Path]:
 def _worth_entering(path: Path) -> bool:
     name = path.name
     if name.startswith(".") or name in _VENV_NAMES or name in _HOME_SKIP or name.endswith(".egg-info"):
+        return False
+    if name.startswith(_RYX_SCRATCH):  # Ryx's own private copies, made and removed as it runs
         return False
     try:
         return path.is_dir() and not path.is_symlink() and not (path / "pyvenv.cfg").exists()

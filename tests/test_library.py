@@ -176,3 +176,19 @@ def test_a_kick_within_the_refresh_time_indexes_only_what_was_prioritized(tmp_pa
     finally:
         indexer.stop()
         library.close()
+
+
+def test_discovery_never_walks_the_temp_folder_or_ryxs_private_copies(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    demo = init(Path(tempfile.mkdtemp(prefix="ryx-demo-test-")))
+    try:
+        assert Path(tempfile.gettempdir()).resolve() not in plan_for(load_config(demo)).roots
+    finally:
+        import shutil
+
+        shutil.rmtree(demo)
+    init(tmp_path / "scratch" / "ryx-run-123-abc" / "tree")
+    mine = init(tmp_path / "scratch" / "project")
+    assert discover([tmp_path / "scratch"]).repos == (mine,)
