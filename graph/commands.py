@@ -13,7 +13,7 @@ from graph.progress import UNSANDBOXED
 from ryx import control
 from ryx.approvals import find, merge_approval, pending_commits, reject_approval
 from ryx.checkpoints import open_database
-from ryx.clones import clone
+from ryx.clones import accept
 from ryx.errors import EXIT_OK, UsageError
 from ryx.gitops import Workspace, open_target
 from ryx.library import Library, research_folder
@@ -249,12 +249,11 @@ def _approve_clone(args: argparse.Namespace) -> int:
     target, database = _open(args)
     with database as db:
         mem = Memory(db.store, target)
-        record = _clone_record(mem, args.id)
+        record = mem.require("clones", args.id, "proposed clone")
         if record["status"] == "cloned":
             print(f"{args.id} is already cloned at {record['path']}")
             return EXIT_OK
-        path = clone(record["url"], control.ryx_home() / "clones")
-        mem.put("clones", args.id, {**record, "status": "cloned", "path": str(path)})
+        path = accept(mem, record, control.ryx_home() / "clones")
         library = Library(research_folder(db.path))
         try:
             library.add([path], "clone")
@@ -264,20 +263,12 @@ def _approve_clone(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _clone_record(mem: Memory, clone_id: str) -> dict:
-    record = mem.get("clones", clone_id)
-    if record is None:
-        known = ", ".join(mem.all("clones")) or "none"
-        raise UsageError(f"no proposed clone {clone_id!r} for {mem.root}; known: {known}. See `ryx approvals`.")
-    return record
-
-
 def reject(args: argparse.Namespace) -> int:
     target, database = _open(args)
     with database as db:
         mem = Memory(db.store, target)
         if args.id.startswith("clone-"):
-            mem.put("clones", args.id, {**_clone_record(mem, args.id), "status": "rejected"})
+            mem.put("clones", args.id, {**mem.require("clones", args.id, "proposed clone"), "status": "rejected"})
             print(f"rejected {args.id}: it will not be cloned or proposed again")
             return EXIT_OK
         record = find(mem, args.id)
@@ -302,54 +293,12 @@ def note(args: argparse.Namespace) -> int:
 
 def show(args: argparse.Namespace) -> int:
     """The whole record of an attempt (`c3-a1-t2`), a ticket, or a commit Ryx landed."""
+    from graph.show import record_text
+
     target, database = _open(args)
     with database as db:
-        mem = Memory(db.store, target)
-        attempt, ticket = mem.get("attempts", args.id), mem.get("tickets", args.id)
-        landed = [r for r in mem.all("approvals").values() if r["commit"].startswith(args.id) or r["id"] == args.id]
-        if attempt:
-            print(_attempt_text(args.id, attempt))
-        elif ticket:
-            print(_record_text(f"ticket {args.id}", ticket))
-        elif landed and len(args.id) >= 4:
-            print(_record_text(f"commit {landed[0]['commit']}", landed[0]))
-            from ryx.gitsafe import SafeRepo
-
-            with SafeRepo(target) as repo:
-                print(repo.git.show("--stat", "--patch", "--format=%H%n%s%n%n%b", landed[0]["commit"]))
-        else:
-            keys = sorted(mem.all("attempts"), key=_attempt_order)[-5:]
-            raise UsageError(f"nothing called {args.id!r} for {target}: give an attempt (the last ones: "
-                             f"{', '.join(keys) or 'none'}), a ticket or a commit id from `ryx status`.")
+        print(record_text(Memory(db.store, target), target, args.id))
     return EXIT_OK
-
-
-def _attempt_order(key: str) -> tuple[int, ...]:
-    return tuple(int(part[1:]) for part in key.split("-") if part[1:].isdigit())
-
-
-def _attempt_text(key: str, record: dict) -> str:
-    head = (f"attempt {key}: {record.get('test_id')}, cycle {record.get('cycle')}, approach "
-            f"{record.get('approach')}, try {record.get('attempt')}: {record.get('status', 'not scored')}")
-    parts = [head, f"samples: {record.get('samples', '')}", "", "reason:", record.get("reason", "(none yet)")]
-    if record.get("diff"):
-        parts += ["", "diff scored:", record["diff"]]
-    parts += ["", "prompt to the coding model:", record.get("prompt", "")]
-    for n, reply in enumerate(record.get("replies", []), 1):
-        parts += ["", f"reply {n}:", reply]
-    if record.get("output"):
-        parts += ["", "benchmark output:", record["output"]]
-    return "\n".join(parts)
-
-
-def _record_text(title: str, record: dict) -> str:
-    lines = [title]
-    for key, value in record.items():
-        if key == "updated":
-            continue
-        text = json.dumps(value, indent=1) if isinstance(value, (dict, list)) else str(value)
-        lines.append(f"{key}: {text}")
-    return "\n".join(lines)
 
 
 def _check_test_id(mem: Memory, test_id: str) -> None:

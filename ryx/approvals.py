@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ryx.errors import RyxError, UsageError
+from ryx.errors import RyxError
 from ryx.gitops import merge_into_current
 from ryx.gitsafe import SafeRepo
 from ryx.memory import Memory
@@ -44,11 +44,7 @@ def record_approval(mem: Memory, sha: str, paths: list[str], kind: str, test_id:
 
 
 def find(mem: Memory, approval_id: str) -> dict:
-    record = mem.get("approvals", approval_id)
-    if record is None:
-        known = ", ".join(mem.all("approvals")) or "none"
-        raise UsageError(f"no approval {approval_id!r} for {mem.root}; known: {known}. See `ryx approvals`.")
-    return record
+    return mem.require("approvals", approval_id, "approval")
 
 
 def pending_commits(mem: Memory, root: Path, commit: str) -> list[PendingCommit]:

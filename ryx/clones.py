@@ -57,6 +57,13 @@ def propose(mem: Memory, url: str, test_id: str, found_by: str) -> dict:
     return record
 
 
+def accept(mem: Memory, record: dict, into: Path) -> Path:
+    """The person said yes: clone it (once) and record where it went."""
+    path = clone(record["url"], into)
+    mem.put("clones", record["id"], {**record, "status": "cloned", "path": str(path)})
+    return path
+
+
 def clone(url: str, into: Path) -> Path:
     """Clone `url` into `into/<folder_name>` (kept when already there); the clone's folder."""
     dest = into / folder_name(url)

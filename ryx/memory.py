@@ -12,6 +12,8 @@ from typing import Any
 
 from langgraph.store.base import BaseStore
 
+from ryx.errors import UsageError
+
 MAX_DIFF_KEPT = 4000
 KINDS = ("scorecards", "tickets", "parked", "notes", "approvals", "failed_patches", "threads", "quarantine",
          "nights", "made", "lessons", "skills", "clones", "attempts")
@@ -40,6 +42,14 @@ class Memory:
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         item = self.store.get(self._ns(kind), key)
         return dict(item.value) if item else None
+
+    def require(self, kind: str, key: str, what: str) -> dict[str, Any]:
+        """The record, or a UsageError naming the known keys and where to see them."""
+        record = self.get(kind, key)
+        if record is None:
+            known = ", ".join(self.all(kind)) or "none"
+            raise UsageError(f"no {what} {key!r} for {self.root}; known: {known}. See `ryx approvals`.")
+        return record
 
     def delete(self, kind: str, key: str) -> None:
         self.store.delete(self._ns(kind), key)

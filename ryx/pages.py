@@ -37,7 +37,7 @@ def _fetch(url: str, timeout_s: float) -> str | None:
             kind = reply.headers.get("content-type", "text/html").lower()
             if reply.status_code >= 400 or not kind.startswith(_TEXT_TYPES):
                 return None
-            body = b""
+            body = bytearray()
             for part in reply.iter_bytes():
                 body += part
                 if len(body) > MAX_PAGE_BYTES:

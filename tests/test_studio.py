@@ -100,12 +100,8 @@ def test_ryx_studio_runs_resolve_models_like_the_cli_and_stop_all_stops_them(tmp
     with FakeOllama() as server:
         server.script("qwen2.5-coder:14b", slow_fix)
         server.script("*", "add subtracts; make it add.")
-        env = {**os.environ, "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-               "RYX_HOME": str(home), "HOME": str(home), "OLLAMA_HOST": server.url}
-        log = tmp_path / "studio.log"
-        with open(log, "w") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "studio", "--port", str(port)], cwd=RYX_ROOT,
-                                    env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        env = _studio_env(home, server.url)
+        proc, log = _ryx_studio(tmp_path, port, env)
         try:
             _wait_until_up(proc, port, log)
             asyncio.run(_start_run(f"http://127.0.0.1:{port}", {"target": str(target), "interactive": False}))
@@ -131,6 +127,20 @@ def test_ryx_studio_runs_resolve_models_like_the_cli_and_stop_all_stops_them(tmp
     assert (home / "checkpoints" / "research").is_dir()  # outside the tree langgraph dev watches
 
 
+def _studio_env(home: Path, ollama_url: str) -> dict[str, str]:
+    return {**os.environ, "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+            "RYX_HOME": str(home), "HOME": str(home), "OLLAMA_HOST": ollama_url}
+
+
+def _ryx_studio(tmp_path: Path, port: int, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    """`ryx studio` on `port`, its output in studio.log; (the process, the log)."""
+    log = tmp_path / "studio.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "studio", "--port", str(port)], cwd=RYX_ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, log
+
+
 async def _start_run(url: str, context: dict) -> None:
     from langgraph_sdk import get_client
 
@@ -145,12 +155,7 @@ def test_a_studio_run_without_ollama_completes_on_the_embedded_model(tmp_path):
 
     target = make_target(tmp_path / "proj")
     home, port = tmp_path / "home", _free_port()
-    env = {**os.environ, "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-           "RYX_HOME": str(home), "HOME": str(home), "OLLAMA_HOST": f"http://127.0.0.1:{_free_port()}"}
-    log = tmp_path / "studio.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "studio", "--port", str(port)], cwd=RYX_ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    proc, log = _ryx_studio(tmp_path, port, _studio_env(home, f"http://127.0.0.1:{_free_port()}"))
     try:
         _wait_until_up(proc, port, log)
         final = asyncio.run(_wait_run(f"http://127.0.0.1:{port}", {"target": str(target), "interactive": False}))

@@ -22,7 +22,7 @@ from nodes.support import (
     services,
     web_cache,
 )
-from ryx.clones import clone, propose, repo_url
+from ryx.clones import accept, propose, repo_url
 from ryx.control import ryx_home
 from ryx.pages import page_text
 from ryx.web import WebResult, web_search
@@ -87,8 +87,7 @@ def _cloned_evidence(svc, runtime, state: RyxState, result: WebResult, query: st
     if str(answer).strip().lower() not in ("y", "yes"):
         mem.put("clones", record["id"], {**record, "status": "rejected"})
         return []
-    path = clone(url, ryx_home() / "clones")
-    mem.put("clones", record["id"], {**record, "status": "cloned", "path": str(path)})
+    path = accept(mem, record, ryx_home() / "clones")
     indexer = research_library(svc)
     source = indexer.library.add([path], "clone")[0]
     indexer.prioritize([source])
